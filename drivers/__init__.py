@@ -1,0 +1,1 @@
+"""Device drivers behind small interfaces. Knows nothing of ``kiosk``."""

@@ -1,0 +1,1 @@
+"""Store-and-forward: outbox reader, MQTT device agent, chain gateway. Never imports ``kiosk``."""

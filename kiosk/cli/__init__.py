@@ -1,0 +1,1 @@
+"""``kioskctl``: the technician's command line."""

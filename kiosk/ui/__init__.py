@@ -1,0 +1,1 @@
+"""The touch application (PySide6, QML). Renders state and forwards taps; decides nothing."""

@@ -1,0 +1,88 @@
+"""``bdmi-kiosk``: loads the config, then shows the QML touch UI full screen."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtQml import QQmlApplicationEngine
+from PySide6.QtQuickControls2 import QQuickStyle
+
+from kiosk import __version__
+from kiosk.config import ConfigError, KioskConfig, load_config, resolve_path
+from kiosk.log import configure_logging
+from kiosk.ui.controller import KioskController
+
+log = logging.getLogger(__name__)
+
+QML_MAIN = Path(__file__).parent / "qml" / "Main.qml"
+# Noto Sans CJK covers Simplified Chinese and Latin in one face, so both languages
+# render with the same metrics (fonts-noto-cjk is installed by bootstrap and the image).
+FONT_FAMILY = "Noto Sans CJK SC"
+
+
+class KioskUi:
+    """The engine, the controller and the window, built once and kept together so a test
+    and ``main`` construct the UI the same way."""
+
+    def __init__(self, config: KioskConfig) -> None:
+        if QQuickStyle.name() != "Basic":  # settable once per process, before any QML
+            QQuickStyle.setStyle("Basic")  # no platform style: identical look everywhere
+        QGuiApplication.setFont(QFont(FONT_FAMILY))
+        self.config = config
+        self.engine = QQmlApplicationEngine()
+        self.controller = KioskController(self.engine, config.ui.default_language)
+        self.engine.setInitialProperties(
+            {
+                "controller": self.controller,
+                "fullScreen": config.ui.fullscreen,
+                "largeText": config.ui.large_text,
+                "highContrast": config.ui.high_contrast,
+            }
+        )
+        self.engine.load(QML_MAIN)
+        roots = self.engine.rootObjects()
+        if not roots:
+            raise RuntimeError(f"UI_QML_LOAD: {QML_MAIN} failed to load (see the log above)")
+        self.window = roots[0]
+
+    def close(self) -> None:
+        """Close the window and let Qt delete the engine (and the controller it owns)."""
+        self.controller.release()
+        self.window.close()
+        self.engine.deleteLater()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bdmi-kiosk", description="BDMI identity kiosk")
+    parser.add_argument(
+        "--config", help="config file (default: $BDMI_CONFIG or /etc/bdmi-kiosk/kiosk.toml)"
+    )
+    parser.add_argument("--version", action="version", version=f"bdmi-kiosk {__version__}")
+    args, qt_args = parser.parse_known_args(argv)
+    path = resolve_path(args.config)
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        print(f"bdmi-kiosk: cannot start, configuration invalid:\n{exc}", file=sys.stderr)
+        return 1
+    configure_logging(config.logging.level, config.logging.format)
+    app = QGuiApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("bdmi-kiosk")
+    app.setApplicationVersion(__version__)
+    ui = KioskUi(config)
+    log.info(
+        "kiosk started",
+        extra={"version": __version__, "site": config.device.site, "mode": config.device.mode},
+    )
+    code = app.exec()
+    ui.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+// First screen: choose the language, then start. Reached again after every flow's wipe.
+import QtQuick
+import QtQuick.Layouts
+
+Item {
+    id: screen
+    objectName: "welcomeScreen"
+    required property QtObject controller
+    required property QtObject theme
+
+    Banner {
+        id: banner
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        theme: screen.theme
+        title: qsTr("Identity verification")
+    }
+
+    ColumnLayout {
+        anchors.centerIn: parent
+        spacing: screen.theme.margin
+
+        Text {
+            Layout.alignment: Qt.AlignHCenter
+            text: qsTr("Welcome")
+            color: screen.theme.foreground
+            font.pixelSize: screen.theme.titleSize
+            font.bold: true
+        }
+        Text {
+            Layout.alignment: Qt.AlignHCenter
+            Layout.maximumWidth: screen.width * 0.8
+            wrapMode: Text.WordWrap
+            horizontalAlignment: Text.AlignHCenter
+            text: qsTr("Verify your identity with your ID card or passport and your face.")
+            color: screen.theme.muted
+            font.pixelSize: screen.theme.bodySize
+        }
+        KioskButton {
+            objectName: "startButton"
+            Layout.alignment: Qt.AlignHCenter
+            Layout.topMargin: screen.theme.margin
+            Layout.preferredWidth: screen.width * 0.45
+            Layout.preferredHeight: screen.theme.touchTarget * 1.5
+            theme: screen.theme
+            primary: true
+            text: qsTr("Start verification")
+            onClicked: screen.controller.start()
+        }
+    }
+
+    Row {
+        anchors { bottom: parent.bottom; horizontalCenter: parent.horizontalCenter; bottomMargin: screen.theme.margin }
+        spacing: screen.theme.margin
+        // Language names are written in their own language, so they are never translated.
+        KioskButton {
+            objectName: "languageZh"
+            theme: screen.theme
+            text: "中文"
+            selected: screen.controller.language === "zh_CN"
+            onClicked: screen.controller.setLanguage("zh_CN")
+        }
+        KioskButton {
+            objectName: "languageEn"
+            theme: screen.theme
+            text: "English"
+            selected: screen.controller.language === "en"
+            onClicked: screen.controller.setLanguage("en")
+        }
+    }
+}

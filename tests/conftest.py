@@ -1,0 +1,38 @@
+"""Shared fixtures. Real services (Mosquitto, pcscd+vpcd, neo-go, Xvfb) come from
+``tests/harness``; see docs/development.md for how they start and how to add one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["tests.harness.fixtures"]
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def qapp(xvfb_display) -> Iterator[object]:
+    """The one QGuiApplication of the test session, on a real X server (Xvfb), so what
+    the tests click and photograph is what a kiosk screen shows. Overrides pytest-qt's."""
+    os.environ["DISPLAY"] = xvfb_display.display
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    from PySide6.QtGui import QGuiApplication
+
+    app = QGuiApplication.instance() or QGuiApplication(["bdmi-kiosk-tests"])
+    yield app
+
+
+@pytest.fixture
+def demo_config_file(tmp_path: Path) -> Path:
+    """The demo config with its state in a temp dir, so a test never touches $HOME."""
+    text = (REPO / "kiosk" / "config" / "demo.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'state_dir = "~/.local/state/bdmi-kiosk-demo"', f'state_dir = "{tmp_path / "state"}"'
+    )
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,186 @@
+"""The config loader names every bad key with its line, and never prints a secret."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kiosk.config import ConfigError, check_config, load_config, resolve_path
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "kiosk" / "config" / "demo.toml"
+PRODUCTION_EXAMPLE = REPO / "kiosk" / "config" / "production.example.toml"
+
+
+def kioskctl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli.main", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+
+
+def write(tmp_path: Path, text: str, name: str = "kiosk.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_demo_config_is_valid_and_uses_simulated_devices():
+    config = load_config(DEMO)
+    assert config.device.mode == "demo"
+    assert config.readers.sam is not None and config.readers.sam.kind == "simulated"
+    assert config.camera.kind == "simulated_subject"
+    assert kioskctl("config", "check", str(DEMO)).returncode == 0
+
+
+def test_unknown_key_and_wrong_type_exit_1_naming_both_with_lines(tmp_path):
+    path = write(
+        tmp_path,
+        '[device]\nsite = "ward-3"\nmode = "demo"\n\n'
+        "[ui]\n"
+        "inactivity_timout_s = 30\n"  # line 6: misspelt key
+        "fullscreen = true\n"
+        "\n[camera]\n"
+        'width = "wide"\n',  # line 10: wrong type
+    )
+    result = kioskctl("config", "check", str(path))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any(
+        f"{path}:6:" in line and "CFG_UNKNOWN_KEY" in line and "ui.inactivity_timout_s" in line
+        for line in lines
+    ), result.stderr
+    assert any(
+        f"{path}:10:" in line and "CFG_INVALID_VALUE" in line and "camera.width" in line
+        for line in lines
+    ), result.stderr
+    # what is allowed is named too
+    assert "inactivity_timeout_s" in result.stderr
+    assert "160 to 3840" in result.stderr
+
+
+def test_json_output_lists_issues(tmp_path):
+    path = write(tmp_path, '[device]\nsite = "ward-3"\nmode = "demo"\n[sync]\nbroker_port = 0\n')
+    result = kioskctl("config", "check", str(path), "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert [(i["key"], i["line"], i["reason"]) for i in report["issues"]] == [
+        ("sync.broker_port", 5, "CFG_INVALID_VALUE")
+    ]
+
+
+def test_toml_syntax_error_names_the_line(tmp_path):
+    path = write(tmp_path, '[device]\nsite = "ward-3"\nmode = demo\n')
+    config, issues = check_config(path)
+    assert config is None
+    assert [(i.reason, i.line) for i in issues] == [("CFG_SYNTAX", 3)]
+
+
+def test_missing_section_is_reported_and_missing_file_too(tmp_path):
+    _, issues = check_config(write(tmp_path, "[ui]\nfullscreen = false\n"))
+    assert [(i.reason, i.key) for i in issues] == [("CFG_MISSING_KEY", "device")]
+    _, issues = check_config(tmp_path / "absent.toml")
+    assert [i.reason for i in issues] == ["CFG_NOT_FOUND"]
+
+
+def test_keys_in_dotted_and_quoted_form_are_located(tmp_path):
+    path = write(
+        tmp_path,
+        '[device]\nsite = "ward-3"\nmode = "demo"\n'
+        'readers.sam.kind = "serial"\n'  # line 4: dotted key under [device]: unknown there
+        '[readers."pcsc"]\n'
+        '"kind" = "magnetic"\n',  # line 6
+    )
+    _, issues = check_config(path)
+    found = {(i.key, i.line) for i in issues}
+    assert ("device.readers", 4) in found
+    assert ("readers.pcsc.kind", 6) in found
+
+
+def test_production_refuses_simulated_parts_and_missing_secrets(tmp_path):
+    text = PRODUCTION_EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace('kind = "v4l2"', 'kind = "simulated_subject"')
+    text = text.replace('key_file = "/etc/bdmi-kiosk/secrets/store.key"\n', "")
+    path = write(tmp_path, text)
+    config, issues = check_config(path)
+    assert config is None
+    by_key = {i.key: i for i in issues}
+    assert by_key["camera.kind"].reason == "CFG_PRODUCTION_FORBIDS"
+    camera_line = text.splitlines().index('kind = "simulated_subject"') + 1
+    assert by_key["camera.kind"].line == camera_line
+    assert by_key["store.key_file"].reason == "CFG_PRODUCTION_FORBIDS"
+    assert by_key["store.key_file"].line == text.splitlines().index("[store]") + 1
+
+
+def production_with_secrets(tmp_path: Path, mode: int) -> tuple[Path, list[Path]]:
+    secrets = []
+    text = PRODUCTION_EXAMPLE.read_text(encoding="utf-8")
+    for name in ("store.key", "site.key", "service-pin", "device-tls.key"):
+        secret = tmp_path / name
+        secret.write_text(f"TOP-SECRET-{name}-do-not-print\n")
+        secret.chmod(mode)
+        secrets.append(secret)
+        text = text.replace(f"/etc/bdmi-kiosk/secrets/{name}", str(secret))
+    return write(tmp_path, text), secrets
+
+
+def test_secret_files_are_checked_but_never_printed(tmp_path):
+    path, _ = production_with_secrets(tmp_path, 0o600)
+    for args in (("check", str(path)), ("check", str(path), "--json"), ("show", str(path))):
+        result = kioskctl("config", *args)
+        assert result.returncode == 0, result.stderr
+        assert "TOP-SECRET" not in result.stdout + result.stderr
+
+
+def test_secret_that_is_not_a_readable_file_is_an_error(tmp_path):
+    path, secrets = production_with_secrets(tmp_path, 0o600)
+    secrets[0].unlink()
+    secrets[0].mkdir()  # a directory where the key file should be: unreadable as a secret
+    _, issues = check_config(path)
+    assert [(i.reason, i.key) for i in issues] == [("CFG_SECRET_UNREADABLE", "store.key_file")]
+
+
+def test_world_readable_secret_is_an_error_in_production(tmp_path):
+    path, _ = production_with_secrets(tmp_path, 0o644)
+    _, issues = check_config(path)
+    assert {i.reason for i in issues} == {"CFG_SECRET_PERMISSIONS"}
+    assert all(i.severity == "error" and i.line for i in issues)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert "TOP-SECRET" not in str(raised.value)
+
+
+def test_config_path_resolution_order(monkeypatch):
+    monkeypatch.setenv("BDMI_CONFIG", "/from/env.toml")
+    assert resolve_path("/from/cli.toml") == Path("/from/cli.toml")
+    assert resolve_path(None) == Path("/from/env.toml")
+    monkeypatch.delenv("BDMI_CONFIG")
+    assert resolve_path(None) == Path("/etc/bdmi-kiosk/kiosk.toml")
+
+
+toml_ish = st.text(
+    alphabet=st.sampled_from(list("[].\"='#\n _-abcdeikmnorstuvwxyz0123456789{},")), max_size=300
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(body=toml_ish)
+def test_fuzz_any_text_gives_issues_never_an_exception(tmp_path_factory, body):
+    path = tmp_path_factory.mktemp("fuzz") / "kiosk.toml"
+    path.write_text(body, encoding="utf-8")
+    config, issues = check_config(path)
+    if config is None:
+        assert issues and all(i.reason.startswith("CFG_") for i in issues)
+        for issue in issues:
+            if issue.line is not None:
+                assert 1 <= issue.line <= max(1, body.count("\n") + 1)
