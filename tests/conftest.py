@@ -24,6 +24,10 @@ def qapp(xvfb_display) -> Iterator[object]:
 
     app = QGuiApplication.instance() or QGuiApplication(["bdmi-kiosk-tests"])
     yield app
+    # Close the X connection before the Xvfb fixture stops the server: an X client whose
+    # server vanishes is killed by Xlib with exit status 1, which would fail the run.
+    app.processEvents()
+    app.shutdown()
 
 
 @pytest.fixture
