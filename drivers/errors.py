@@ -39,6 +39,13 @@ class CardRemoved(DriverError):
     reason = "DRV_CARD_REMOVED"
 
 
+class CardReadFailed(DriverError):
+    """The document is on the reader but could not be read or authenticated (a worn chip,
+    a failed mutual authentication); presenting it again may help."""
+
+    reason = "DRV_CARD_READ_FAILED"
+
+
 class ProtocolError(DriverError):
     """Bytes that do not follow the protocol. Keeps the raw bytes and the offending offset
     so a technician can read the session back (raw bytes never contain a decoded name:
