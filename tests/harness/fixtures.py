@@ -17,9 +17,11 @@ Design rules:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -29,6 +31,37 @@ from tests.harness.pcscd import SOCKET_ENV, PcscdVpcd
 from tests.harness.pki import TestPki, create_test_pki
 from tests.harness.process import ServiceStartError
 from tests.harness.xvfb import XvfbServer
+
+
+class _Service(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@contextlib.contextmanager
+def _session_service[S: _Service](make: Callable[[], S]) -> Iterator[S]:
+    """Build, start, hand out and always stop one service; failing (never skipping) with the
+    service's own diagnosis when it cannot be built or started."""
+    service: S | None = None
+    try:
+        try:
+            service = make()
+        except ServiceStartError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        _start_or_fail(service.start)
+        yield service
+    finally:
+        if service is not None:
+            service.stop()
+
+
+def _kept_running[S: _Service](service: S) -> Iterator[S]:
+    """A function-scoped view: running before the test, restarted after it if the test
+    stopped it (a fault test that fails half-way must not break the tests after it)."""
+    _start_or_fail(service.start)
+    yield service
+    _start_or_fail(service.start)
 
 
 def _start_or_fail(start: Callable[[], None]) -> None:
@@ -56,26 +89,17 @@ def pki_dir(test_pki: TestPki) -> Path:
 def _mosquitto_session(
     tmp_path_factory: pytest.TempPathFactory, test_pki: TestPki
 ) -> Iterator[MosquittoBroker]:
-    broker: MosquittoBroker | None = None
-    try:
-        try:
-            broker = MosquittoBroker(tmp_path_factory.mktemp("mosquitto"), test_pki)
-        except ServiceStartError as exc:
-            pytest.fail(str(exc), pytrace=False)
-        _start_or_fail(broker.start)
+    with _session_service(
+        lambda: MosquittoBroker(tmp_path_factory.mktemp("mosquitto"), test_pki)
+    ) as broker:
         yield broker
-    finally:
-        if broker is not None:
-            broker.stop()
 
 
 @pytest.fixture
 def mosquitto_tls(_mosquitto_session: MosquittoBroker) -> Iterator[MosquittoBroker]:
     """Shared TLS broker (``host``, ``port``, ``ca_cert``, ``client_cert``, ``client_key``,
     ``stop()``/``start()``); restarted after the test if the test left it stopped."""
-    _start_or_fail(_mosquitto_session.start)
-    yield _mosquitto_session
-    _start_or_fail(_mosquitto_session.start)
+    yield from _kept_running(_mosquitto_session)
 
 
 @pytest.fixture
@@ -105,19 +129,12 @@ def mosquitto_factory(
 @pytest.fixture(scope="session")
 def _pcscd_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscdVpcd]:
     previous = os.environ.get(SOCKET_ENV)
-    daemon: PcscdVpcd | None = None
     try:
-        try:
-            daemon = PcscdVpcd(tmp_path_factory.mktemp("pcscd"))
-        except ServiceStartError as exc:
-            pytest.fail(str(exc), pytrace=False)
-        _start_or_fail(daemon.start)
-        daemon.export_to_process()
-        _check_client_sees(daemon)
-        yield daemon
+        with _session_service(lambda: PcscdVpcd(tmp_path_factory.mktemp("pcscd"))) as daemon:
+            daemon.export_to_process()
+            _check_client_sees(daemon)
+            yield daemon
     finally:
-        if daemon is not None:
-            daemon.stop()
         if previous is None:
             os.environ.pop(SOCKET_ENV, None)
         else:
@@ -149,47 +166,25 @@ def pcscd_vpcd(_pcscd_session: PcscdVpcd) -> Iterator[PcscdVpcd]:
 
     ``PCSCLITE_CSOCK_NAME`` is exported for the whole test process, so pyscard talks to it.
     """
-    _start_or_fail(_pcscd_session.start)
-    yield _pcscd_session
-    _start_or_fail(_pcscd_session.start)
+    yield from _kept_running(_pcscd_session)
 
 
 # neo-go ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def _neo_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NeoGoNode]:
-    node: NeoGoNode | None = None
-    try:
-        try:
-            node = NeoGoNode(tmp_path_factory.mktemp("neogo"))
-        except ServiceStartError as exc:
-            pytest.fail(str(exc), pytrace=False)
-        _start_or_fail(node.start)
+    with _session_service(lambda: NeoGoNode(tmp_path_factory.mktemp("neogo"))) as node:
         yield node
-    finally:
-        if node is not None:
-            node.stop()
 
 
 @pytest.fixture
 def neo_node(_neo_session: NeoGoNode) -> Iterator[NeoGoNode]:
     """One-validator neo-go private net (``rpc_url``, ``magic``, ``keys``, account helpers)."""
-    _start_or_fail(_neo_session.start)
-    yield _neo_session
-    _start_or_fail(_neo_session.start)
+    yield from _kept_running(_neo_session)
 
 
 # Xvfb --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def xvfb_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XvfbServer]:
     """Private Xvfb (1280x800x24); use ``.display`` as ``DISPLAY`` for child processes."""
-    server: XvfbServer | None = None
-    try:
-        try:
-            server = XvfbServer(tmp_path_factory.mktemp("xvfb"))
-        except ServiceStartError as exc:
-            pytest.fail(str(exc), pytrace=False)
-        _start_or_fail(server.start)
+    with _session_service(lambda: XvfbServer(tmp_path_factory.mktemp("xvfb"))) as server:
         yield server
-    finally:
-        if server is not None:
-            server.stop()
