@@ -14,7 +14,7 @@ demo: setup
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 	  $(VENV)/bin/bdmi-kiosk --config $(CONFIG); \
 	else \
-	  echo "no DISPLAY: running on a virtual screen (Xvfb :99); set DISPLAY to see the window"; \
+	  echo "no DISPLAY: running on a virtual screen (Xvfb); set DISPLAY to see the window"; \
 	  xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/bin/bdmi-kiosk --config $(CONFIG); \
 	fi
 
