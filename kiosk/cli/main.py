@@ -13,13 +13,13 @@ import sys
 from collections.abc import Callable, Sequence
 
 from kiosk import __version__
+from kiosk.cli.doc import register as register_doc
 from kiosk.config import check_config
 
 Handler = Callable[[argparse.Namespace], int]
 
 # name -> (help, issue that brings it); groups with a builder are available now.
 PLANNED: dict[str, str] = {
-    "doc": "read and check identity documents (SAM ID cards, ePassports, MRZ)",
     "face": "compare faces, run liveness over a clip, calibrate thresholds",
     "outbox": "results waiting to sync: status, list, show, export to USB",
     "audit": "verify the hash-chained audit log",
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kioskctl {__version__}")
     sub = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
     _config_group(sub)
+    register_doc(sub)
     for name, help_text in PLANNED.items():
         sub.add_parser(name, help=f"{help_text} (coming)").set_defaults(handler=_planned(name))
     return parser

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CODE = re.compile(r"^(CFG|DRV|UI)_[A-Z0-9_]+$")
+CODE = re.compile(r"^(CFG|DRV|UI)_[A-Z0-9_]*[A-Z0-9]$")  # not a prefix like DRV_MRZ_*
 
 
 def reason_codes_in_source() -> dict[str, Path]:
