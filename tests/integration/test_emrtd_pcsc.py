@@ -1,0 +1,174 @@
+"""End to end: the emulated passport through the real PC/SC stack.
+
+pcscd (private, with vsmartcard's vpcd driver) <- VirtualICC <- EmrtdChip, read by
+``PcscPassportReader`` over pyscard: BAC, secure messaging, DG1, DG2 decoded to pixels,
+passive authentication against the test CSCA, the APDU count; a card pulled mid-read
+gives ``CardRemoved`` and no document; a wrong MRZ gives a typed BAC error.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drivers.document import ChipAuthentication, DocumentType
+from drivers.emrtd.access_control import DRV_EMRTD_BAC_DENIED, AccessDenied
+from drivers.emrtd.lds import decode_face_image
+from drivers.emrtd.reader import PcscPassportReader
+from drivers.errors import CardRemoved, DocumentInvalid
+from drivers.mrz import mrz_information_from_fields
+from drivers.simulators.emrtd_chip import EXTENDED_MAX_LE, SHORT_MAX_LE, EmrtdChip
+from drivers.simulators.test_passport import SpecimenPassport, generate_test_passport
+from drivers.simulators.vicc import VirtualICC
+from tests.harness.pcscd import PcscdVpcd
+
+pytestmark = pytest.mark.services
+
+
+@functools.cache
+def passport() -> SpecimenPassport:
+    return generate_test_passport(3, with_dg15=True)
+
+
+@pytest.fixture
+def trust_dir(tmp_path: Path) -> Path:
+    passport().write_csca(tmp_path / "csca")
+    return tmp_path / "csca"
+
+
+class Card:
+    """A chip behind vpcd for one test; always removed afterwards."""
+
+    def __init__(self, daemon: PcscdVpcd, chip: EmrtdChip) -> None:
+        self.chip = chip
+        self.icc = VirtualICC(chip, daemon.vpcd_port)
+
+    def insert(self, reader: PcscPassportReader) -> None:
+        self.icc.insert()
+        assert reader.wait_for_card(10.0), "the reader never saw the card"
+
+
+@pytest.fixture
+def reader(pcscd_vpcd: PcscdVpcd, trust_dir: Path) -> Iterator[PcscPassportReader]:
+    with PcscPassportReader(pcscd_vpcd.reader_name, csca_dir=trust_dir) as pcsc:
+        assert pcsc.wait_for_removal(10.0)
+        yield pcsc
+
+
+@pytest.fixture
+def cards(pcscd_vpcd: PcscdVpcd) -> Iterator[list[Card]]:
+    made: list[Card] = []
+    yield made
+    for card in made:
+        card.icc.stop()
+        assert not card.icc.errors, card.icc.errors
+
+
+def new_card(daemon: PcscdVpcd, cards: list[Card], **options) -> Card:
+    p = passport()
+    card = Card(daemon, EmrtdChip(p.by_fid, p.mrz_information, **options))
+    cards.append(card)
+    return card
+
+
+@pytest.mark.parametrize("max_le", [SHORT_MAX_LE, EXTENDED_MAX_LE], ids=["short", "extended"])
+def test_full_read_through_pcscd(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card], max_le: int
+) -> None:
+    p = passport()
+    card = new_card(pcscd_vpcd, cards, max_le=max_le)
+    assert not reader.card_present()
+    card.insert(reader)
+    assert reader.card_present()
+
+    reader.set_access_key(p.mrz_information)
+    result = reader.read_chip()
+
+    assert result.files == p.files  # EF.COM, DG1, DG2, DG15 (listed in EF.COM), EF.SOD
+    document = result.document
+    assert document is not None
+    assert document.doc_type is DocumentType.ICAO_TD3
+    assert document.document_number == p.document_number
+    assert document.name == "TEST, SPECIMEN" and document.issuer == "UTO"
+    assert document.portrait_format == "jpeg"
+    face = decode_face_image(document.portrait)
+    assert face.shape == (p.portrait_size[1], p.portrait_size[0], 3)
+    assert document.chip_authentication is ChipAuthentication.PASSED
+    assert result.chip_authentication is ChipAuthentication.PASSED
+    # BAC (3) + per file one SELECT and ceil(size / chip's max Le) READ BINARY, plus the
+    # probes a chip's limits cost (an extended probe on a short chip: 6700 + BAC again).
+    minimum = 3 + sum(1 + -(-len(data) // max_le) for data in p.files.values())
+    assert result.apdu_count >= minimum
+    if max_le == EXTENDED_MAX_LE:
+        assert result.apdu_count == minimum
+    print(f"\nAPDUs {result.apdu_count} (minimum {minimum}) Le {result.le} max_le {max_le}")
+    assert card.chip.command_count == result.apdu_count
+
+
+def test_read_through_a_chip_that_names_the_length(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card]
+) -> None:
+    p = passport()
+    card = new_card(
+        pcscd_vpcd, cards, max_le=0xDF, extended_length=False, wildcard_le=False,
+        oversize_le_sw=0x6CDF,
+    )  # fmt: skip
+    card.insert(reader)
+    reader.set_access_key(p.mrz_information)
+    result = reader.read_chip()
+    assert result.files == p.files and result.le == 0xDF
+
+
+def test_card_removed_mid_read_gives_card_removed_and_no_document(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card]
+) -> None:
+    p = passport()
+    card: Card
+
+    def pull_after_five(count: int) -> None:
+        if count == 5:  # in DG2: take the card out of the field from another thread
+            threading.Thread(target=card.icc.remove, daemon=True).start()
+            time.sleep(0.3)  # let the connection close before this answer goes out
+
+    card = new_card(pcscd_vpcd, cards, max_le=SHORT_MAX_LE, on_read_binary=pull_after_five)
+    card.insert(reader)
+    reader.set_access_key(p.mrz_information)
+    reader.last_read = None
+    with pytest.raises(CardRemoved):
+        reader.read_chip()
+    assert reader.last_read is None
+    assert reader.wait_for_removal(10.0)
+
+
+def test_wrong_mrz_gives_a_typed_bac_error(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card]
+) -> None:
+    card = new_card(pcscd_vpcd, cards)
+    card.insert(reader)
+    reader.set_access_key(mrz_information_from_fields("TST999999", "800101", "350101"))
+    with pytest.raises(AccessDenied) as caught:
+        reader.read()
+    assert caught.value.reason == DRV_EMRTD_BAC_DENIED
+
+
+def test_dg1_not_matching_the_bac_mrz_is_refused(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card]
+) -> None:
+    """A chip opened with one MRZ but carrying another's DG1 (a cloned data group)."""
+    p = passport()
+    other = generate_test_passport(4)
+    files = dict(p.by_fid)
+    files[0x0101] = other.files["DG1"]
+    chip = EmrtdChip(files, p.mrz_information)
+    card = Card(pcscd_vpcd, chip)
+    cards.append(card)
+    card.insert(reader)
+    reader.set_access_key(p.mrz_information)
+    with pytest.raises(DocumentInvalid) as caught:
+        reader.read()
+    assert caught.value.reason == "DRV_EMRTD_MRZ_MISMATCH"
