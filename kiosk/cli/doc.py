@@ -6,6 +6,7 @@
 * ``verify-lds --sod FILE --dg N=FILE ... [--csca DIR] [--at TIME]``: passive authentication
   of EF.SOD and data-group files (ICAO 9303-11). Exit 0 PASSED, 1 FAILED, 3 UNKNOWN_CSCA.
 * ``mrz-check TEXT``: parse an MRZ and say which field fails its check.
+* ``read``: read the document on the configured reader (``kiosk/cli/doc_read.py``).
 
 Every command takes ``--json``. Exit codes: 0 ok, 1 the thing checked is bad, 2 usage or
 configuration, 3 (verify-lds only) the issuing country's CSCA is not in the trust store.
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import re
 import sys
 from pathlib import Path
@@ -24,11 +24,15 @@ from typing import Any
 from drivers.document import ChipAuthentication
 from drivers.errors import DocumentInvalid, DriverError, ProtocolError
 from drivers.mrz import MrzError, parse_mrz
-
-EXIT_OK = 0
-EXIT_BAD = 1
-EXIT_USAGE = 2
-EXIT_UNKNOWN_CSCA = 3
+from kiosk.cli import doc_read
+from kiosk.cli.output import (
+    EXIT_BAD,
+    EXIT_OK,
+    EXIT_UNKNOWN_CSCA,
+    EXIT_USAGE,
+    emit,
+    error_dict,
+)
 
 _HEX_TEXT = re.compile(rb"[0-9A-Fa-f\s]+")
 
@@ -81,6 +85,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mrz.add_argument("--json", action="store_true", help="machine-readable output")
     mrz.set_defaults(handler=_mrz_check)
 
+    doc_read.register(actions)
+
 
 def _dg_argument(value: str) -> tuple[int, Path]:
     number, sep, path = value.partition("=")
@@ -95,25 +101,6 @@ def _aware_datetime(value: str) -> dt.datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO date/time: {value!r}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-def _error_dict(error: DriverError) -> dict[str, Any]:
-    found: dict[str, Any] = {"reason": error.reason, "message": str(error)}
-    if isinstance(error, ProtocolError):
-        found["offset"] = error.offset
-    if isinstance(error, DocumentInvalid):
-        found["field"] = error.field
-    if isinstance(error, MrzError):
-        found["line"] = error.line
-        found["position"] = error.position
-    return found
-
-
-def _emit(as_json: bool, report: dict[str, Any], lines: list[str]) -> None:
-    if as_json:
-        print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
-    else:
-        print("\n".join(lines))
 
 
 # --- parse-sam ------------------------------------------------------------------------------
@@ -143,9 +130,9 @@ def _parse_sam(args: argparse.Namespace) -> int:
     try:
         response = decode_response(raw)
     except ProtocolError as exc:
-        report["error"] = _error_dict(exc)
+        report["error"] = error_dict(exc)
         lines.append(f"INVALID frame: {exc}")
-        _emit(args.json, report, lines)
+        emit(args.json, report, lines)
         return EXIT_BAD
     found = sam_status.lookup(response.sw3)
     report.update(
@@ -166,7 +153,7 @@ def _parse_sam(args: argparse.Namespace) -> int:
     if found.ok and response.data:
         ok = _describe_base_message(response.data, args.show_personal_data, report, lines)
     report["ok"] = ok
-    _emit(args.json, report, lines)
+    emit(args.json, report, lines)
     return EXIT_OK if ok else EXIT_BAD
 
 
@@ -188,7 +175,7 @@ def _describe_base_message(
             error = exc
     if message is None:
         assert error is not None
-        report["error"] = _error_dict(error)
+        report["error"] = error_dict(error)
         lines.append(f"INVALID data: {error}")
         return False
     blocks = {
@@ -211,7 +198,7 @@ def _describe_base_message(
         text = parse_text_block(message.text)
     except DocumentInvalid as exc:
         ok = False
-        report["error"] = _error_dict(exc)
+        report["error"] = error_dict(exc)
         lines.append(f"INVALID text block: {exc}")
         text = None
     if show_personal and text is not None:
@@ -265,8 +252,8 @@ def _verify_lds(args: argparse.Namespace) -> int:
         result = passive_authentication(sod, groups, trust_store=store, at=at)
     except DriverError as exc:
         report = {"sod": args.sod, "status": ChipAuthentication.FAILED.value}
-        report["error"] = _error_dict(exc)
-        _emit(args.json, report, [f"FAILED: EF.SOD cannot be parsed: {exc}"])
+        report["error"] = error_dict(exc)
+        emit(args.json, report, [f"FAILED: EF.SOD cannot be parsed: {exc}"])
         return EXIT_BAD
     report = {
         "sod": args.sod,
@@ -310,7 +297,7 @@ def _verify_lds(args: argparse.Namespace) -> int:
     lines += [f"DG{item.number}: {item.status.value}" for item in result.data_groups]
     lines += [f"  {f.reason}: {f.message}" for f in result.failures]
     lines.append(f"passive authentication: {result.status.value.upper()}")
-    _emit(args.json, report, lines)
+    emit(args.json, report, lines)
     return {
         ChipAuthentication.PASSED: EXIT_OK,
         ChipAuthentication.UNKNOWN_CSCA: EXIT_UNKNOWN_CSCA,
@@ -326,9 +313,9 @@ def _mrz_check(args: argparse.Namespace) -> int:
     except MrzError as exc:
         where = f" line {exc.line}" if exc.line else ""
         where += f" position {exc.position}" if exc.position else ""
-        _emit(
+        emit(
             args.json,
-            {"ok": False, "error": _error_dict(exc)},
+            {"ok": False, "error": error_dict(exc)},
             [f"INVALID: field {exc.field}{where}: {exc}"],
         )
         return EXIT_BAD
@@ -357,5 +344,5 @@ def _mrz_check(args: argparse.Namespace) -> int:
         lines += [f"  {key}: {value}" for key, value in personal.items()]
     else:
         lines.append("(personal values hidden; add --show-personal-data to print them)")
-    _emit(args.json, report, lines)
+    emit(args.json, report, lines)
     return EXIT_OK

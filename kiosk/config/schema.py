@@ -66,6 +66,8 @@ class PcscReaderConfig(_Strict):
     """Substring of the PC/SC reader name; empty takes the first reader."""
     csca_dir: Path | None = None
     """Directory of trusted CSCA certificates for passive authentication."""
+    simulated_vpcd_port: Annotated[int, Field(ge=1, le=65535)] = 35963
+    """Where the simulated passport plugs into pcscd's vpcd driver (Debian's default)."""
 
     _expand_csca = field_validator("csca_dir")(_expand)
 

@@ -1,0 +1,117 @@
+"""Builds the configured devices, real or simulated, behind the driver interfaces.
+
+The one place where configuration meets concrete drivers: flows, the UI and ``kioskctl``
+ask for "the ID-card reader" and get a ``DocumentReader``, whether it is a SAM on a serial
+port or the simulator on a pty. Simulators run the same driver code as production over a
+real transport (a pty, pcscd through vpcd); they exist for the demo and the tests, and the
+production config refuses them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from drivers.document import DocumentReader
+from drivers.emrtd.reader import PcscPassportReader
+from drivers.errors import ReaderUnavailable
+from drivers.sam.reader import SamIdCardReader
+from kiosk.config import KioskConfig
+
+ReaderKind = Literal["sam", "pcsc"]
+SIMULATED_PCSC_READER = "Virtual PCD"
+
+
+@dataclass
+class OpenedReader:
+    reader: DocumentReader
+    simulated: bool
+    access_mrz: str | None = None
+    """For a simulated passport: the MRZ information of the specimen it carries."""
+
+
+@contextlib.contextmanager
+def document_reader(config: KioskConfig, kind: ReaderKind) -> Iterator[OpenedReader]:
+    """The configured reader of ``kind``, opened; closed (and its simulator stopped) after."""
+    if kind == "sam":
+        sam = config.readers.sam
+        if sam is None:
+            raise ReaderUnavailable("no [readers.sam] in the config", reason="DRV_NOT_CONFIGURED")
+        if sam.kind == "simulated":
+            with _simulated_sam() as opened:
+                yield opened
+            return
+        reader = SamIdCardReader(sam.port, baudrate=sam.baudrate)
+        with _opened(reader):
+            yield OpenedReader(reader, simulated=False)
+        return
+    pcsc = config.readers.pcsc
+    if pcsc is None:
+        raise ReaderUnavailable("no [readers.pcsc] in the config", reason="DRV_NOT_CONFIGURED")
+    if pcsc.kind == "simulated":
+        with _simulated_passport(pcsc.simulated_vpcd_port, pcsc.csca_dir) as opened:
+            yield opened
+        return
+    reader = PcscPassportReader(pcsc.reader or None, csca_dir=pcsc.csca_dir)
+    with _opened(reader):
+        yield OpenedReader(reader, simulated=False)
+
+
+@contextlib.contextmanager
+def _opened(reader: DocumentReader) -> Iterator[None]:
+    reader.open()
+    try:
+        yield
+    finally:
+        reader.close()
+
+
+@contextlib.contextmanager
+def _simulated_sam() -> Iterator[OpenedReader]:
+    from drivers.simulators.sam_reader import SAMPLE_IDENTITIES, SimulatedSamReader
+
+    with SimulatedSamReader() as simulator:
+        simulator.insert_card(SAMPLE_IDENTITIES[0])
+        reader = SamIdCardReader(simulator.port)
+        with _opened(reader):
+            yield OpenedReader(reader, simulated=True)
+
+
+@contextlib.contextmanager
+def _simulated_passport(vpcd_port: int, csca_dir: Path | None) -> Iterator[OpenedReader]:
+    """The specimen passport on pcscd's vpcd reader. Needs a running pcscd with the vpcd
+    driver (Debian: pcscd + vsmartcard-vpcd); its CSCA is trusted in a temporary directory
+    unless a CSCA directory is configured."""
+    from drivers.simulators.emrtd_chip import EmrtdChip
+    from drivers.simulators.test_passport import generate_test_passport
+    from drivers.simulators.vicc import VirtualICC
+
+    passport = generate_test_passport(0)
+    with tempfile.TemporaryDirectory(prefix="bdmi-specimen-csca-") as tmp:
+        trust_dir = csca_dir or Path(tmp)
+        if csca_dir is None:
+            passport.write_csca(trust_dir)
+        card = VirtualICC(EmrtdChip(passport.by_fid, passport.mrz_information), vpcd_port)
+        try:
+            try:
+                card.insert(timeout=3.0)
+            except OSError as exc:
+                raise ReaderUnavailable(
+                    f"cannot reach pcscd's vpcd driver on port {vpcd_port} ({exc}): "
+                    "is pcscd running with vsmartcard-vpcd installed?",
+                    reason="DRV_SIMULATOR_UNAVAILABLE",
+                ) from exc
+            reader = PcscPassportReader(SIMULATED_PCSC_READER, csca_dir=trust_dir)
+            with _opened(reader):
+                if not reader.wait_for_card(10.0):
+                    raise ReaderUnavailable(
+                        "the simulated passport did not appear in pcscd",
+                        reason="DRV_SIMULATOR_UNAVAILABLE",
+                    )
+                yield OpenedReader(reader, simulated=True, access_mrz=passport.mrz_information)
+        finally:
+            card.stop()
