@@ -52,6 +52,7 @@ from drivers.errors import (
     ProtocolError,
     ReaderUnavailable,
 )
+from drivers.lifecycle import OpenCloseContext
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +285,7 @@ def listed_data_groups(ef_com: bytes) -> set[int]:
 
 
 # The reader ----------------------------------------------------------------------------------
-class PcscPassportReader:
+class PcscPassportReader(OpenCloseContext):
     """``drivers.document.DocumentReader`` for ICAO eMRTDs on a PC/SC contactless reader.
 
     ``reader``: a substring of the PC/SC reader name (``None``: the first reader).
@@ -346,13 +347,6 @@ class PcscPassportReader:
         if self._context is not None:
             scard.SCardReleaseContext(self._context)
             self._context = None
-
-    def __enter__(self) -> PcscPassportReader:
-        self.open()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     @property
     def reader_name(self) -> str:

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 from drivers.errors import ReaderUnavailable
+from drivers.lifecycle import OpenCloseContext
 from drivers.mrz.normalise import LINE_LAYOUTS
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     import serial
 
 MAX_LINE_BYTES = 256
@@ -150,7 +149,7 @@ class MrzLineAssembler:
         return None
 
 
-class SerialSwipeReader:
+class SerialSwipeReader(OpenCloseContext):
     """A swipe reader on a serial port (USB CDC or RS-232): pyserial plus the assembler.
 
     ``read_mrz`` returns the next complete MRZ lines or ``None`` on timeout; a partial
@@ -180,18 +179,6 @@ class SerialSwipeReader:
         if self._serial is not None:
             self._serial.close()
             self._serial = None
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def read_mrz(self, *, max_reads: int = 1) -> tuple[str, ...] | None:
         """Read up to ``max_reads`` serial timeouts' worth of bytes; return the first

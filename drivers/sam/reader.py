@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from types import TracebackType
 
 from drivers.document import ChipAuthentication, DocumentType, IdentityDocument
 from drivers.errors import (
@@ -33,6 +32,7 @@ from drivers.errors import (
     ProtocolError,
     ReaderUnavailable,
 )
+from drivers.lifecycle import OpenCloseContext
 from drivers.sam import status
 from drivers.sam.frame import (
     REASON_CHECKSUM,
@@ -57,7 +57,7 @@ REASON_CARD_REMOVED = "DRV_SAM_CARD_REMOVED"
 _SW3_OFFSET = 9  # preamble 5 + length 2 + SW1 SW2
 
 
-class SamIdCardReader:
+class SamIdCardReader(OpenCloseContext):
     """A :class:`drivers.document.DocumentReader` for a serial SAM (SAM_A) reader.
 
     ``port`` is a device path or ``"auto"`` (see :func:`drivers.sam.transport.candidate_ports`).
@@ -128,18 +128,6 @@ class SamIdCardReader:
         with self._lock:
             self._ensure_open()
             return self._exchange(command, data, timeout=timeout)
-
-    def __enter__(self) -> SamIdCardReader:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- internals --------------------------------------------------------------------
 
