@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 CONFIG ?= kiosk/config/demo.toml
 
-.PHONY: setup demo test lint lock
+.PHONY: setup demo test lint lock bench
 
 setup:
 	@./bootstrap.sh
@@ -27,6 +27,15 @@ test: setup
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# Benchmarks (JSON on stdout). face_pipeline compares against the face_recognition library,
+# installed here only, without its dependencies: it needs just the dlib module dlib-bin gives.
+bench: setup
+	$(PY) -m pip install -q --no-deps face_recognition==1.3.0
+	$(PY) -m bench.face_pipeline
+	$(PY) -m bench.read_document
+	$(PY) -m bench.store
+	$(PY) -m bench.sync
 
 # Re-resolve the pins after editing requirements.txt.
 lock:

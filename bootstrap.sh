@@ -24,6 +24,7 @@ APT_PACKAGES=(
   libegl1 libgl1 libfontconfig1 libdbus-1-3
   fonts-noto-cjk espeak-ng
   systemd
+  postgresql
 )
 
 missing=()

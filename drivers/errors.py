@@ -75,3 +75,10 @@ class DocumentInvalid(DriverError):
     def __init__(self, message: str, *, field: str, reason: str | None = None) -> None:
         super().__init__(f"{field}: {message}", reason=reason)
         self.field = field
+
+
+class CameraUnavailable(DriverError):
+    """The camera is absent, unplugged, or delivers no frames; the driver keeps trying to
+    reconnect, so asking again later may succeed."""
+
+    reason = "DRV_CAMERA_UNAVAILABLE"

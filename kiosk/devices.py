@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from drivers.camera.base import Camera
 from drivers.document import DocumentReader
 from drivers.emrtd.reader import PcscPassportReader
 from drivers.errors import ReaderUnavailable
@@ -32,6 +33,8 @@ class OpenedReader:
     simulated: bool
     access_mrz: str | None = None
     """For a simulated passport: the MRZ information of the specimen it carries."""
+    simulator: object | None = None
+    """The simulator behind a simulated reader (tests insert and pull cards through it)."""
 
 
 @contextlib.contextmanager
@@ -78,7 +81,7 @@ def _simulated_sam() -> Iterator[OpenedReader]:
         simulator.insert_card(SAMPLE_IDENTITIES[0])
         reader = SamIdCardReader(simulator.port)
         with _opened(reader):
-            yield OpenedReader(reader, simulated=True)
+            yield OpenedReader(reader, simulated=True, simulator=simulator)
 
 
 @contextlib.contextmanager
@@ -112,6 +115,42 @@ def _simulated_passport(vpcd_port: int, csca_dir: Path | None) -> Iterator[Opene
                         "the simulated passport did not appear in pcscd",
                         reason="DRV_SIMULATOR_UNAVAILABLE",
                     )
-                yield OpenedReader(reader, simulated=True, access_mrz=passport.mrz_information)
+                yield OpenedReader(
+                    reader, simulated=True, access_mrz=passport.mrz_information, simulator=card
+                )
         finally:
             card.stop()
+
+
+@dataclass
+class OpenedCamera:
+    camera: Camera
+    simulated: bool
+    """A simulated subject: answers liveness prompts through ``perform`` (demo and tests)."""
+
+
+@contextlib.contextmanager
+def camera(config: KioskConfig) -> Iterator[OpenedCamera]:
+    """The configured camera, opened; closed after. A V4L2 device, a video file played in a
+    loop, a stream URL, or (demo only) the simulated subject."""
+    settings = config.camera
+    if settings.kind == "simulated_subject":
+        from drivers.simulators.face_subject import SimulatedSubject
+
+        subject = SimulatedSubject(
+            width=settings.width, height=settings.height, fps=float(settings.fps)
+        )
+        with subject:
+            yield OpenedCamera(subject, simulated=True)
+        return
+    from drivers.camera.opencv_camera import OpenCvCamera
+
+    device = OpenCvCamera(
+        settings.source,
+        kind=settings.kind,
+        width=settings.width,
+        height=settings.height,
+        fps=float(settings.fps),
+    )
+    with device:
+        yield OpenedCamera(device, simulated=False)

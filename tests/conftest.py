@@ -20,6 +20,10 @@ def qapp(xvfb_display) -> Iterator[object]:
     the tests click and photograph is what a kiosk screen shows. Overrides pytest-qt's."""
     os.environ["DISPLAY"] = xvfb_display.display
     os.environ["QT_QPA_PLATFORM"] = "xcb"
+    # The basic render loop renders on the GUI thread: grabWindow() for the screenshots then
+    # cannot deadlock against a render thread (seen once in a full run with the threaded
+    # loop). The kiosk itself keeps Qt's default loop.
+    os.environ["QSG_RENDER_LOOP"] = "basic"
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication(["bdmi-kiosk-tests"])

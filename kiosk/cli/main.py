@@ -13,17 +13,18 @@ import sys
 from collections.abc import Callable, Sequence
 
 from kiosk import __version__
+from kiosk.cli.audit import register as register_audit
+from kiosk.cli.backup import register as register_backup
 from kiosk.cli.doc import register as register_doc
+from kiosk.cli.face import register as register_face
+from kiosk.cli.outbox import register as register_outbox
+from kiosk.cli.proof import register as register_proof
 from kiosk.config import check_config
 
 Handler = Callable[[argparse.Namespace], int]
 
 # name -> (help, issue that brings it); groups with a builder are available now.
 PLANNED: dict[str, str] = {
-    "face": "compare faces, run liveness over a clip, calibrate thresholds",
-    "outbox": "results waiting to sync: status, list, show, export to USB",
-    "audit": "verify the hash-chained audit log",
-    "backup": "encrypted full and incremental backups; restore",
     "provision": "device keys, certificates, registration with the gateway",
     "selftest": "check every device, the network, the store and the clock",
 }
@@ -101,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
     _config_group(sub)
     register_doc(sub)
+    register_face(sub)
+    register_audit(sub)
+    register_backup(sub)
+    register_proof(sub)
+    register_outbox(sub)
     for name, help_text in PLANNED.items():
         sub.add_parser(name, help=f"{help_text} (coming)").set_defaults(handler=_planned(name))
     return parser

@@ -85,11 +85,96 @@ class CameraConfig(_Strict):
     fps: Annotated[int, Field(ge=1, le=60)] = 15
 
 
+GestureName = Literal["blink", "turn_left", "turn_right", "nod", "open_mouth"]
+FlowName = Literal["hospital_checkin", "pension_survival", "insurance_consent"]
+
+
+class LivenessConfig(_Strict):
+    """Challenge-response liveness (kiosk/idv/liveness.py)."""
+
+    min_challenges: Annotated[int, Field(ge=1, le=5)] = 2
+    max_challenges: Annotated[int, Field(ge=1, le=5)] = 3
+    challenges: tuple[GestureName, ...] = ("blink", "turn_left", "turn_right", "nod", "open_mouth")
+    time_limit_s: Annotated[float, Field(ge=2.0, le=30.0)] = 7.0
+    fixed_order: tuple[GestureName, ...] = ()
+    """Demo and tests only: the same challenges every time. Production refuses it."""
+
+    @model_validator(mode="after")
+    def _counts(self) -> LivenessConfig:
+        if self.min_challenges > self.max_challenges:
+            raise PydanticCustomError(
+                "challenge_count", "min_challenges must not exceed max_challenges"
+            )
+        if self.max_challenges > len(set(self.challenges)):
+            raise PydanticCustomError(
+                "challenge_count",
+                "max_challenges ({n}) exceeds the {k} distinct challenges allowed",
+                {"n": self.max_challenges, "k": len(set(self.challenges))},
+            )
+        return self
+
+
+class MatchConfig(_Strict):
+    """Overrides of the embedding model's shipped calibration, for a site that recalibrated
+    (docs/biometrics.md). Leave unset to use the shipped thresholds."""
+
+    accept_max_distance: Annotated[float, Field(gt=0.0, lt=2.0)] | None = None
+    refer_max_distance: Annotated[float, Field(gt=0.0, lt=2.0)] | None = None
+
+
+class AntiSpoofConfig(_Strict):
+    """Optional passive anti-spoofing model (ONNX through OpenCV dnn); off when unset."""
+
+    model: Path | None = None
+    input_size: tuple[int, int] = (80, 80)
+    crop_scale: Annotated[float, Field(ge=1.0, le=4.0)] = 2.7
+    live_class: Annotated[int, Field(ge=0)] = 1
+    pixel_scale: Annotated[float, Field(gt=0.0)] = 1.0
+    min_live_score: Annotated[float, Field(ge=0.0, le=1.0)] = 0.8
+
+    _expand_model = field_validator("model")(_expand)
+
+
+class FlowAssuranceConfig(_Strict):
+    require: Literal["EA5+", "EA5-"] = "EA5+"
+    """EA5+: chip-verified document + face match + liveness; EA5-: document + liveness."""
+
+
+def _default_flows() -> dict[str, FlowAssuranceConfig]:
+    return {
+        "hospital_checkin": FlowAssuranceConfig(require="EA5-"),
+        "pension_survival": FlowAssuranceConfig(require="EA5+"),
+        "insurance_consent": FlowAssuranceConfig(require="EA5+"),
+    }
+
+
+class IdvConfig(_Strict):
+    """On-device identity verification."""
+
+    landmark_model: Path | None = None
+    """68-point dlib landmark model; the packaged one (iBUG 300-W, non-commercial terms)
+    when unset."""
+    embedding_model: Literal["dlib_resnet_v1"] = "dlib_resnet_v1"
+    liveness: LivenessConfig = LivenessConfig()
+    match: MatchConfig = MatchConfig()
+    antispoof: AntiSpoofConfig = AntiSpoofConfig()
+    flows: dict[FlowName, FlowAssuranceConfig] = Field(default_factory=_default_flows)
+
+    _expand_model = field_validator("landmark_model")(_expand)
+
+
 class StoreConfig(_Strict):
     path: Path | None = None
     """SQLite database; defaults to ``<state_dir>/kiosk.db``."""
     key_file: SecretFile | None = None
     """SQLCipher key. Required in production."""
+    quota_mb: Annotated[int, Field(ge=16, le=1_048_576)] = 1024
+    """Most the store may occupy (file + WAL); at the quota new results are refused, queued
+    ones are never dropped (``STORE_QUOTA_REACHED``)."""
+    min_free_mb: Annotated[int, Field(ge=0, le=1_048_576)] = 256
+    """Free disk space to keep; below it new results are refused (``STORE_DISK_LOW``)."""
+    keep_anchored_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    """Days a result is kept after it is anchored on chain; unanchored ones are always kept."""
 
     _expand_paths = field_validator("path", "key_file")(_expand)
 
@@ -99,8 +184,14 @@ class SecurityConfig(_Strict):
     """HMAC key that turns document numbers into pseudonymous ``subject_ref``s."""
     service_pin_file: SecretFile | None = None
     """Hash of the staff/technician service-mode PIN."""
+    machine_secret_file: SecretFile | None = None
+    """32 random bytes that unlock the device key; defaults to ``<state_dir>/machine.secret``."""
+    key_dir: Path | None = None
+    """The device keyring (NEP-2 encrypted keys); defaults to ``<state_dir>/keys``."""
 
-    _expand_paths = field_validator("site_key_file", "service_pin_file")(_expand)
+    _expand_paths = field_validator(
+        "site_key_file", "service_pin_file", "machine_secret_file", "key_dir"
+    )(_expand)
 
 
 class SyncConfig(_Strict):
@@ -108,8 +199,24 @@ class SyncConfig(_Strict):
     broker_host: str = "localhost"
     broker_port: Annotated[int, Field(ge=1, le=65535)] = 8883
     ca_file: Path | None = None
+    """CA of the broker's certificate; without it the connection is plain TCP (demo only)."""
     cert_file: Path | None = None
+    """The device's mTLS client certificate (``kioskctl provision`` writes it)."""
     key_file: SecretFile | None = None
+    window: Annotated[int, Field(ge=1, le=1000)] = 32
+    """Results published and not yet acknowledged, at most."""
+    resend_after_s: Annotated[float, Field(ge=1, le=3600)] = 30.0
+    health_interval_s: Annotated[float, Field(ge=1, le=3600)] = 60.0
+    keepalive_s: Annotated[int, Field(ge=5, le=3600)] = 30
+    session_expiry_s: Annotated[int, Field(ge=0, le=30 * 24 * 3600)] = 7 * 24 * 3600
+    rejected_retry_s: Annotated[int, Field(ge=10, le=7 * 24 * 3600)] = 3600
+    """A result the gateway rejected is tried again this much later (never dropped)."""
+    anchor_recheck_s: Annotated[int, Field(ge=5, le=7 * 24 * 3600)] = 600
+    """A result accepted this long ago without its ``anchored`` ack is asked about again."""
+    chain_rpc_url: str | None = None
+    """A NEO N3 RPC node, for ``kioskctl proof verify`` only: the kiosk never writes on chain."""
+    registry_contract: Annotated[str, Field(pattern=r"^0x[0-9a-f]{40}$")] | None = None
+    """The IdvRegistry contract hash the gateway anchors to."""
 
     _expand_paths = field_validator("ca_file", "cert_file", "key_file")(_expand)
 
@@ -120,6 +227,7 @@ class KioskConfig(_Strict):
     ui: UiConfig = UiConfig()
     readers: ReadersConfig = ReadersConfig()
     camera: CameraConfig = CameraConfig()
+    idv: IdvConfig = IdvConfig()
     store: StoreConfig = StoreConfig()
     security: SecurityConfig = SecurityConfig()
     sync: SyncConfig = SyncConfig()
@@ -137,6 +245,8 @@ class KioskConfig(_Strict):
             problems.append(("readers.pcsc.kind", "= 'simulated'"))
         if self.camera.kind == "simulated_subject":
             problems.append(("camera.kind", "= 'simulated_subject'"))
+        if self.idv.liveness.fixed_order:
+            problems.append(("idv.liveness.fixed_order", "is set (challenges must be random)"))
         for key, value in (
             ("store.key_file", self.store.key_file),
             ("security.site_key_file", self.security.site_key_file),
@@ -156,6 +266,14 @@ class KioskConfig(_Strict):
     def database_path(self) -> Path:
         return self.store.path or self.device.state_dir / "kiosk.db"
 
+    @property
+    def keyring_dir(self) -> Path:
+        return self.security.key_dir or self.device.state_dir / "keys"
+
+    @property
+    def machine_secret_path(self) -> Path:
+        return self.security.machine_secret_file or self.device.state_dir / "machine.secret"
+
     def secret_files(self) -> dict[str, Path]:
         """Every configured secret file by its dotted key, for checks that never read
         the secret into a message."""
@@ -163,6 +281,7 @@ class KioskConfig(_Strict):
             "store.key_file": self.store.key_file,
             "security.site_key_file": self.security.site_key_file,
             "security.service_pin_file": self.security.service_pin_file,
+            "security.machine_secret_file": self.security.machine_secret_file,
             "sync.key_file": self.sync.key_file,
         }
         return {k: v for k, v in found.items() if v is not None}

@@ -29,6 +29,7 @@ from tests.harness.mosquitto import MosquittoBroker
 from tests.harness.neogo import NeoGoNode
 from tests.harness.pcscd import SOCKET_ENV, PcscdVpcd
 from tests.harness.pki import TestPki, create_test_pki
+from tests.harness.postgres import PostgresServer
 from tests.harness.process import ServiceStartError
 from tests.harness.xvfb import XvfbServer
 
@@ -188,3 +189,25 @@ def xvfb_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XvfbServe
     """Private Xvfb (1280x800x24); use ``.display`` as ``DISPLAY`` for child processes."""
     with _session_service(lambda: XvfbServer(tmp_path_factory.mktemp("xvfb"))) as server:
         yield server
+
+
+# PostgreSQL ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def _postgres_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    server: PostgresServer | None = None
+    try:
+        with _session_service(
+            lambda: PostgresServer(tmp_path_factory.mktemp("postgres"))
+        ) as server:
+            yield server
+    finally:
+        if server is not None:
+            server.remove()
+
+
+@pytest.fixture
+def postgres(_postgres_session: PostgresServer) -> Iterator[PostgresServer]:
+    """A running private PostgreSQL with an empty ``bdmi`` database for this test."""
+    for _ in _kept_running(_postgres_session):
+        _postgres_session.reset()
+        yield _postgres_session

@@ -184,3 +184,35 @@ def test_fuzz_any_text_gives_issues_never_an_exception(tmp_path_factory, body):
         for issue in issues:
             if issue.line is not None:
                 assert 1 <= issue.line <= max(1, body.count("\n") + 1)
+
+
+def test_production_refuses_a_fixed_challenge_order(tmp_path):
+    text = PRODUCTION_EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace(
+        "time_limit_s = 7.0\n", 'time_limit_s = 7.0\nfixed_order = ["blink", "nod"]\n'
+    )
+    config, issues = check_config(write(tmp_path, text))
+    assert config is None
+    by_key = {i.key: i for i in issues}
+    assert by_key["idv.liveness.fixed_order"].reason == "CFG_PRODUCTION_FORBIDS"
+    assert (
+        by_key["idv.liveness.fixed_order"].line
+        == text.splitlines().index('fixed_order = ["blink", "nod"]') + 1
+    )
+
+
+def test_liveness_challenge_counts_are_checked(tmp_path):
+    path = write(
+        tmp_path,
+        '[device]\nsite = "t-site"\nmode = "demo"\n'
+        '[idv.liveness]\nmin_challenges = 3\nmax_challenges = 2\nchallenges = ["blink", "nod"]\n',
+    )
+    config, issues = check_config(path)
+    assert config is None
+    assert any(i.key.startswith("idv.liveness") and i.reason == "CFG_INVALID_VALUE" for i in issues)
+    bad_gesture = write(
+        tmp_path,
+        '[device]\nsite = "t-site"\nmode = "demo"\n[idv.liveness]\nchallenges = ["wink"]\n',
+    )
+    config, issues = check_config(bad_gesture)
+    assert config is None and any("challenges" in i.key for i in issues)

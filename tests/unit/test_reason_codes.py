@@ -2,7 +2,8 @@
 
 A code on screen that docs/operations.md does not explain leaves a technician guessing, so the
 guide is checked against the source: every string literal shaped like a reason code
-(CFG_…, DRV_…, UI_…) in kiosk/ and drivers/ must appear there.
+(CFG_…, DRV_…, UI_…, IDV_…, STORE_…, AUDIT_…, SEC_…, GW_…, WIRE_…, PROOF_…, BUNDLE_…)
+in kiosk/, drivers/ and edge_sync/ must appear there.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CODE = re.compile(r"^(CFG|DRV|UI)_[A-Z0-9_]*[A-Z0-9]$")  # not a prefix like DRV_MRZ_*
+PREFIXES = "CFG|DRV|UI|IDV|STORE|AUDIT|SEC|GW|WIRE|PROOF|BUNDLE"
+CODE = re.compile(rf"^({PREFIXES})_[A-Z0-9_]*[A-Z0-9]$")  # not a prefix like DRV_MRZ_*
 
 
 def reason_codes_in_source() -> dict[str, Path]:
     found: dict[str, Path] = {}
-    for package in ("kiosk", "drivers"):
+    for package in ("kiosk", "drivers", "edge_sync"):
         for path in (REPO / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    for word in re.findall(r"\b(?:CFG|DRV|UI)_[A-Z0-9_]+\b", node.value):
+                    for word in re.findall(rf"\b(?:{PREFIXES})_[A-Z0-9_]+\b", node.value):
                         if CODE.match(word):
                             found.setdefault(word, path.relative_to(REPO))
     return found
