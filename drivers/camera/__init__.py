@@ -1,0 +1,1 @@
+"""Cameras: the ``Camera`` protocol, the OpenCV driver and the simulated subject."""

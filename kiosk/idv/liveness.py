@@ -1,0 +1,290 @@
+"""Challenge-response liveness (ISO/IEC 30107-3 calls it presentation attack detection by
+challenge-response): the person performs 2 or 3 gestures in an order drawn at random for
+this session, each within a time limit.
+
+Why this stops a print or a replayed clip: a photo performs no gesture, and a recording
+performs its gestures in the order and at the times it was recorded, which match a fresh
+random draw only by chance; performing a *different* turn than the one asked fails at once
+(``IDV_LIVENESS_WRONG_ACTION``), so a clip cannot simply play through every movement.
+Natural blinks, nods and speech never count against anyone. After each gesture the next one
+is shown only once the head is back near its resting pose, and a turn that begins sooner
+after the prompt than a person can react (``min_reaction_s``) is a recording running ahead
+of the prompts (``IDV_LIVENESS_TOO_EARLY``): a replay that swings left then right in one
+motion cannot answer "turn left", then "turn right".
+
+The same face must be followed through the whole session. The tracker gives each
+continuous sighting a track id; when it changes (the face left, someone else stepped in),
+gestures stop counting until the caller has compared a fresh descriptor with the one taken
+at the start (``identity_checked``); a different face fails the session. The caller also
+checks identity every second or so, so a swap the tracker followed smoothly is caught too.
+
+The session is a pure state machine over timestamps: it never reads a clock, so a clip and
+a live camera are judged the same way, and tests replay exact timings.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kiosk.idv.analysis import FrameAnalysis
+from kiosk.idv.gestures import Gesture, GestureDetector, GestureEvent, GestureThresholds
+from kiosk.idv.quality import QualityIssue
+
+TURNS = frozenset({Gesture.TURN_LEFT, Gesture.TURN_RIGHT})
+
+
+class Phase(StrEnum):
+    BASELINE = "baseline"
+    CHALLENGE = "challenge"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+class LivenessFailure(StrEnum):
+    TIMEOUT = "IDV_LIVENESS_TIMEOUT"
+    WRONG_ACTION = "IDV_LIVENESS_WRONG_ACTION"
+    TOO_EARLY = "IDV_LIVENESS_TOO_EARLY"
+    FACE_LOST = "IDV_LIVENESS_FACE_LOST"
+    FACE_CHANGED = "IDV_LIVENESS_FACE_CHANGED"
+    MULTIPLE_FACES = "IDV_LIVENESS_MULTIPLE_FACES"
+    NO_BASELINE = "IDV_LIVENESS_NO_BASELINE"
+
+
+@dataclass(frozen=True, slots=True)
+class LivenessPolicy:
+    min_challenges: int = 2
+    max_challenges: int = 3
+    challenges: tuple[Gesture, ...] = tuple(Gesture)
+    time_limit_s: float = 7.0
+    """Per challenge, from the moment it is shown; elderly users need the time."""
+    baseline_timeout_s: float = 10.0
+    max_face_gap_s: float = 1.0
+    min_reaction_s: float = 0.35
+    """Human visual reaction (~0.25 s) plus the time to move a head past the turn threshold."""
+    neutral_yaw: float = 10.0
+    neutral_pitch: float = 8.0
+    """How close to the resting pose the head must come back before the next prompt."""
+    identity_max_distance: float = 0.55
+    """Descriptor distance beyond which the face is taken for someone else. Loose on
+    purpose: it compares the person with themselves seconds earlier, at other poses."""
+    require_turn: bool = True
+    """Every draw includes a head turn. Blinks, nods and an open mouth also happen on their
+    own while people talk, so a recording answers them by chance; a turn in a random
+    direction, at the right moment, it does not (measured in tests/idv)."""
+    fixed_order: tuple[Gesture, ...] | None = None
+    """Demo and tests only; the production config refuses it."""
+    gestures: GestureThresholds = field(default_factory=GestureThresholds)
+
+
+def draw_challenges(policy: LivenessPolicy, rng: random.Random | None = None) -> list[Gesture]:
+    """The session's challenges: a random count and order from the operating system's
+    random source, no gesture twice."""
+    if policy.fixed_order is not None:
+        return list(policy.fixed_order)
+    rng = rng or secrets.SystemRandom()
+    count = rng.randint(policy.min_challenges, policy.max_challenges)
+    pool = list(policy.challenges)
+    turns = [g for g in pool if g in TURNS]
+    if not (policy.require_turn and turns):
+        return rng.sample(pool, count)
+    turn = rng.choice(turns)
+    order = rng.sample([g for g in pool if g is not turn], count - 1)
+    order.insert(rng.randrange(count), turn)
+    return order
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeReport:
+    challenge: Gesture
+    issued_at: float | None
+    completed_at: float | None
+    seen: tuple[tuple[str, float], ...]
+    """Every gesture seen while this challenge was shown, with its start time."""
+
+
+@dataclass(frozen=True, slots=True)
+class LivenessReport:
+    passed: bool
+    reason: str | None
+    challenges: tuple[ChallengeReport, ...]
+    started_at: float | None
+    finished_at: float | None
+    quality_rejections: dict[str, int]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "passed": self.passed,
+            "reason": self.reason,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "challenges": [
+                {
+                    "challenge": c.challenge.value,
+                    "issued_at": c.issued_at,
+                    "completed_at": c.completed_at,
+                    "seen": [{"gesture": g, "at": round(at, 3)} for g, at in c.seen],
+                }
+                for c in self.challenges
+            ],
+            "quality_rejections": self.quality_rejections,
+        }
+
+
+@dataclass
+class _Slot:
+    challenge: Gesture
+    issued_at: float | None = None
+    completed_at: float | None = None
+    seen: list[tuple[str, float]] = field(default_factory=list)
+
+
+class LivenessSession:
+    def __init__(self, challenges: list[Gesture], policy: LivenessPolicy | None = None) -> None:
+        if not challenges:
+            raise ValueError("a liveness session needs at least one challenge")
+        self.policy = policy or LivenessPolicy()
+        self._slots = [_Slot(c) for c in challenges]
+        self._detector = GestureDetector(self.policy.gestures)
+        self.phase = Phase.BASELINE
+        self.reason: str | None = None
+        self._index = 0
+        self._started_at: float | None = None
+        self._finished_at: float | None = None
+        self._last_face_at: float | None = None
+        self._track_id: int | None = None
+        self._identity_pending = False
+        self._rejections: dict[str, int] = {}
+
+    # -- what the UI shows -------------------------------------------------------------
+    @property
+    def current(self) -> Gesture | None:
+        return self._slots[self._index].challenge if self.phase is Phase.CHALLENGE else None
+
+    @property
+    def needs_identity_check(self) -> bool:
+        """The tracked face changed: compare a descriptor of this face with the session's
+        and call ``identity_checked`` before gestures count again."""
+        return self._identity_pending
+
+    def remaining_s(self, now: float) -> float | None:
+        slot = self._slots[self._index] if self.phase is Phase.CHALLENGE else None
+        if slot is None or slot.issued_at is None:
+            return None
+        return max(0.0, self.policy.time_limit_s - (now - slot.issued_at))
+
+    # -- feeding ----------------------------------------------------------------------
+    def observe(self, frame: FrameAnalysis) -> Phase:
+        if self.phase in (Phase.PASSED, Phase.FAILED):
+            return self.phase
+        t = frame.timestamp
+        if self._started_at is None:
+            self._started_at = t
+        for issue in frame.issues:
+            self._rejections[issue.value] = self._rejections.get(issue.value, 0) + 1
+        face = frame.face
+        if face is None or QualityIssue.MULTIPLE_FACES in frame.issues:
+            self._detector.update(t, None)
+            gap_since = self._last_face_at if self._last_face_at is not None else t
+            if self.phase is Phase.CHALLENGE and t - gap_since > self.policy.max_face_gap_s:
+                several = face is not None
+                return self._fail(
+                    LivenessFailure.MULTIPLE_FACES if several else LivenessFailure.FACE_LOST, t
+                )
+            return self._check_deadlines(t)
+        self._last_face_at = t
+        if self._track_id is None:
+            self._track_id = face.track_id
+        elif face.track_id != self._track_id:
+            self._track_id = face.track_id
+            self._identity_pending = True
+        if self._identity_pending:
+            self._detector.update(t, None)
+            return self._check_deadlines(t)
+        events = self._detector.update(t, frame.measures)
+        if self.phase is Phase.CHALLENGE and self._slots[self._index].issued_at is None:
+            if self._is_neutral():
+                self._slots[self._index].issued_at = t
+            return self._check_deadlines(t)
+        if self.phase is Phase.BASELINE:
+            if self._detector.baseline is not None:
+                self.phase = Phase.CHALLENGE
+                self._slots[0].issued_at = t
+            return self._check_deadlines(t)
+        for event in events:
+            self._on_event(event)
+            if self.phase is not Phase.CHALLENGE:
+                return self.phase
+        return self._check_deadlines(t)
+
+    def identity_checked(self, distance: float, t: float) -> Phase:
+        """The descriptor distance between this face and the session's first one."""
+        if self.phase in (Phase.PASSED, Phase.FAILED):
+            return self.phase
+        if distance > self.policy.identity_max_distance:
+            return self._fail(LivenessFailure.FACE_CHANGED, t)
+        self._identity_pending = False
+        return self.phase
+
+    def _is_neutral(self) -> bool:
+        angles = self._detector.smoothed_angles()
+        if angles is None:
+            return False
+        yaw, pitch = angles
+        return abs(yaw) <= self.policy.neutral_yaw and abs(pitch) <= self.policy.neutral_pitch
+
+    def _on_event(self, event: GestureEvent) -> None:
+        slot = self._slots[self._index]
+        assert slot.issued_at is not None
+        if event.start < slot.issued_at:
+            return  # begun before the challenge was shown: it answers nothing
+        slot.seen.append((event.gesture.value, event.start))
+        if event.gesture in TURNS and event.start < slot.issued_at + self.policy.min_reaction_s:
+            self._fail(LivenessFailure.TOO_EARLY, event.confirmed)
+            return
+        if event.gesture is slot.challenge:
+            slot.completed_at = event.confirmed
+            self._index += 1
+            if self._index == len(self._slots):
+                self.phase = Phase.PASSED
+                self._finished_at = event.confirmed
+            # The next prompt waits until the head is back at rest (see observe).
+            return
+        if event.gesture in TURNS:
+            # A head turn nobody asked for: what a replayed recording does.
+            self._fail(LivenessFailure.WRONG_ACTION, event.confirmed)
+
+    def _check_deadlines(self, t: float) -> Phase:
+        if self.phase is Phase.BASELINE:
+            assert self._started_at is not None
+            if t - self._started_at > self.policy.baseline_timeout_s:
+                return self._fail(LivenessFailure.NO_BASELINE, t)
+        elif self.phase is Phase.CHALLENGE:
+            slot = self._slots[self._index]
+            since = slot.issued_at
+            if since is None and self._index > 0:
+                since = self._slots[self._index - 1].completed_at
+            if since is not None and t - since > self.policy.time_limit_s:
+                return self._fail(LivenessFailure.TIMEOUT, t)
+        return self.phase
+
+    def _fail(self, reason: LivenessFailure, t: float) -> Phase:
+        self.phase = Phase.FAILED
+        self.reason = reason.value
+        self._finished_at = t
+        return self.phase
+
+    def report(self) -> LivenessReport:
+        return LivenessReport(
+            passed=self.phase is Phase.PASSED,
+            reason=self.reason,
+            challenges=tuple(
+                ChallengeReport(s.challenge, s.issued_at, s.completed_at, tuple(s.seen))
+                for s in self._slots
+            ),
+            started_at=self._started_at,
+            finished_at=self._finished_at,
+            quality_rejections=dict(self._rejections),
+        )
