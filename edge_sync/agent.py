@@ -1,22 +1,394 @@
-"""``bdmi-sync``: the device agent that publishes outbox rows over MQTT (issue 6).
+"""``bdmi-sync``: the device agent that publishes outbox rows over MQTT.
 
-Until it lands, the command exists so the systemd units and packaging can be wired, and it
-says plainly that it does nothing yet (exit code 2), rather than pretending to sync.
+What it promises: every result in the outbox reaches the gateway (QoS 1, resent until the
+gateway says ``accepted``), in result-id order per device, with at most ``window`` results
+unacknowledged at once; a result is never removed from the outbox by sending it, only by the
+retention policy once it is anchored. Acks arrive on the device's ``acks`` topic:
+``accepted`` stops the resending, ``anchored`` stores the transaction hash and Merkle proof
+with the result, ``rejected`` parks the result with the gateway's reason for a technician.
+
+Crash safety: the outbox state lives in the store, not in this process. After a SIGKILL
+the next start treats every ``sending`` row as unsent and publishes it again; the gateway
+stores each ``result_id`` once, so a resend is harmless.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import shutil
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import paho.mqtt.client as mqtt
+
+from edge_sync.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
+from edge_sync.proof import InclusionProof
+from edge_sync.wire import (
+    AckMessage,
+    ResultMessage,
+    WireError,
+    acks_topic,
+    encode_health,
+    encode_status,
+    health_topic,
+    results_topic,
+    status_topic,
+)
+from kiosk.security.signed import SignedResult
+from kiosk.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from kiosk.config.schema import KioskConfig
+
+log = logging.getLogger(__name__)
+
+
+class Outbox(Protocol):
+    """What the agent needs from the kiosk store (``kiosk/store/outbox.py``)."""
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def reset_sending(self) -> int: ...
+
+    def next_unsent(self, limit: int, exclude: set[str]) -> list[SignedResult]: ...
+
+    def mark_sending(self, result_id: str) -> None: ...
+
+    def mark_accepted(self, result_id: str) -> None: ...
+
+    def mark_anchored(self, result_id: str, tx_hash: str, batch_id: str, proof: bytes) -> None: ...
+
+    def mark_rejected(self, result_id: str, reason: str) -> None: ...
+
+    def requeue(self, result_id: str, reason: str) -> None: ...
+
+    def overdue_anchors(self, limit: int) -> list[SignedResult]: ...
+
+    def recheck_later(self, result_id: str) -> None: ...
+
+    def health(self) -> dict[str, object]: ...
+
+
+@dataclass
+class AgentSettings:
+    site: str
+    device_id: str
+    broker: BrokerSettings
+    window: int = 32
+    resend_after_s: float = 30.0
+    health_interval_s: float = 60.0
+    state_dir: Path = Path("/var/lib/bdmi-kiosk")
+
+
+@dataclass
+class SyncAgent:
+    settings: AgentSettings
+    outbox: Outbox
+    clock: Callable[[], float] = time.monotonic
+    wall_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+    backoff: Backoff = field(default_factory=Backoff)
+    inflight: dict[str, float] = field(default_factory=dict)
+    """result_id -> when it was last published (monotonic seconds)."""
+    counters: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("published", "accepted", "anchored", "rejected", "rechecked"), 0
+        )
+    )
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.client = make_client(f"bdmi-{s.device_id}", s.broker)
+        self.client.will_set(
+            status_topic(s.site, s.device_id), encode_status("offline", 0), qos=1, retain=True
+        )
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.connected = False
+        self._next_health = 0.0
+        self._retry_at = 0.0
+        self._acks: list[AckMessage] = []
+        """Acks received during this turn, applied together in one store transaction."""
+        self._lost: list[str] = []
+        """Results in flight when the connection dropped: sent again after reconnecting."""
+
+    # -- paho callbacks (all on the agent's own thread) ---------------------------------
+    def _on_connect(
+        self, client: mqtt.Client, _u: object, _f: object, rc: object, _p: object
+    ) -> None:
+        if getattr(rc, "is_failure", False):
+            log.warning("broker refused the connection", extra={"reason": str(rc)})
+            return
+        s = self.settings
+        self.connected = True
+        self.backoff.reset()
+        client.subscribe(acks_topic(s.site, s.device_id), qos=1)
+        client.publish(
+            status_topic(s.site, s.device_id), encode_status("online", self.wall_ms()), qos=1,
+            retain=True,
+        )  # fmt: skip
+        # Anything published before the connection dropped may not have reached the gateway.
+        self._lost.extend(self.inflight)
+        self.inflight.clear()
+        log.info("connected to the broker", extra={"host": s.broker.host})
+
+    def _on_disconnect(
+        self, _c: mqtt.Client, _u: object, _f: object, rc: object, _p: object
+    ) -> None:
+        self.connected = False
+        log.warning("disconnected from the broker", extra={"reason": str(rc)})
+
+    def _on_message(self, _c: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
+        try:
+            ack = AckMessage.decode(message.payload)
+        except WireError as exc:
+            log.warning("malformed ack ignored", extra={"reason": exc.reason})
+            return
+        self._acks.append(ack)
+
+    def apply_acks(self) -> None:
+        """Apply the acks of this turn in one transaction (one fsync however many)."""
+        acks, self._acks = self._acks, []
+        lost, self._lost = self._lost, []
+        if not acks and not lost:
+            return
+        with self.outbox.transaction():
+            for result_id in lost:
+                self._requeue(result_id, "connection lost before the gateway acknowledged")
+            for ack in acks:
+                self.handle_ack(ack)
+
+    def _requeue(self, result_id: str, why: str) -> None:
+        try:
+            self.outbox.requeue(result_id, why)
+        except StoreError as exc:
+            log.warning("cannot requeue", extra={"reason": exc.reason, "result_id": result_id})
+
+    def handle_ack(self, ack: AckMessage) -> None:
+        if not ack.result_id:
+            log.warning("gateway rejected an undecodable message", extra={"reason": ack.reason})
+            return
+        self.inflight.pop(ack.result_id, None)
+        try:
+            self._apply(ack)
+        except StoreError as exc:
+            # An ack for a result this store does not hold (another device's, or one
+            # purged since) changes nothing; it is logged, never fatal.
+            log.warning("ack not applied", extra={"reason": exc.reason, "result_id": ack.result_id})
+            return
+        self.counters[ack.status] += 1
+
+    def _apply(self, ack: AckMessage) -> None:
+        if ack.status == "accepted":
+            self.outbox.mark_accepted(ack.result_id)
+        elif ack.status == "anchored":
+            proof = InclusionProof(
+                ack.batch_id or "", ack.tx_hash or "", ack.leaf_index or 0, ack.tree_size or 0,
+                tuple(ack.path),
+            ).encode()  # fmt: skip
+            self.outbox.mark_anchored(ack.result_id, ack.tx_hash or "", ack.batch_id or "", proof)
+        else:
+            log.warning(
+                "gateway rejected a result; it waits for a retry",
+                extra={"reason": ack.reason, "result_id": ack.result_id},
+            )
+            self.outbox.mark_rejected(ack.result_id, ack.reason or "GW_REJECTED")
+
+    # -- the loop -------------------------------------------------------------------------
+    def start(self) -> None:
+        requeued = self.outbox.reset_sending()
+        if requeued:
+            log.info("requeued results left in flight", extra={"count": requeued})
+
+    def step(self, timeout: float = 0.1) -> None:
+        """One turn: (re)connect when due, network I/O and callbacks, publish, health."""
+        now = self.clock()
+        if not self.connected:
+            if now < self._retry_at:
+                time.sleep(min(timeout, self._retry_at - now))
+                return
+            self._connect()
+            if not self.connected:
+                return
+        self.client.loop(timeout=timeout)
+        # The turn's acks and new sends in one commit: one fsync per turn, however many.
+        with self.outbox.transaction():
+            self.apply_acks()
+            if self.connected:
+                self._publish_due()
+        if not self.connected:
+            return
+        if now >= self._next_health:
+            self._next_health = now + self.settings.health_interval_s
+            self.publish_health()
+
+    def _connect(self) -> None:
+        broker = self.settings.broker
+        try:
+            self.client.connect(
+                broker.host, broker.port, keepalive=broker.keepalive_s, clean_start=False,
+                properties=connect_properties(broker),
+            )  # fmt: skip
+            # CONNACK and on_connect arrive through loop().
+            deadline = self.clock() + 10.0
+            while not self.connected and self.clock() < deadline:
+                if self.client.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS:
+                    break
+        except (OSError, ValueError) as exc:
+            log.info("broker unreachable", extra={"error": type(exc).__name__})
+        if not self.connected:
+            delay = self.backoff.next_delay()
+            self._retry_at = self.clock() + delay
+
+    def _publish_due(self) -> None:
+        s = self.settings
+        now = self.clock()
+        overdue = [r for r, sent in self.inflight.items() if now - sent >= s.resend_after_s]
+        if overdue:
+            with self.outbox.transaction():
+                for result_id in overdue:  # republished below, in result order
+                    del self.inflight[result_id]
+                    self._requeue(result_id, f"no ack within {s.resend_after_s:g} s")
+        room = s.window - len(self.inflight)
+        if room <= 0:
+            return
+        due = self.outbox.next_unsent(room, set(self.inflight))
+        topic = results_topic(s.site, s.device_id)
+        if due:
+            with self.outbox.transaction():
+                for signed in due:
+                    # Marked before publishing: a crash in between leaves it "sending", which
+                    # the next start puts back to pending; the reverse could not be undone.
+                    self.outbox.mark_sending(signed.result_id)
+                    info = self.client.publish(topic, ResultMessage(signed).encode(), qos=1)
+                    if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                        why = f"publish failed: {mqtt.error_string(info.rc)}"
+                        self._requeue(signed.result_id, why)
+                        return
+                    self.inflight[signed.result_id] = now
+                    self.counters["published"] += 1
+            room -= len(due)
+        if room <= 0:
+            return
+        # Accepted long ago and still no proof: ask again (the gateway answers a known
+        # result_id with its state, the proof included once anchored).
+        overdue = self.outbox.overdue_anchors(room)
+        if overdue:
+            with self.outbox.transaction():
+                for signed in overdue:
+                    info = self.client.publish(topic, ResultMessage(signed).encode(), qos=1)
+                    if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                        return
+                    self.outbox.recheck_later(signed.result_id)
+                    self.counters["rechecked"] += 1
+
+    def publish_health(self) -> None:
+        s = self.settings
+        report = dict(self.outbox.health())
+        try:
+            usage = shutil.disk_usage(s.state_dir)
+            report["disk_free_mb"] = usage.free // (1024 * 1024)
+        except OSError:
+            report["disk_free_mb"] = None
+        report["inflight"] = len(self.inflight)
+        report["at_ms"] = self.wall_ms()
+        self.client.publish(health_topic(s.site, s.device_id), encode_health(report), qos=0)
+
+    def stop(self) -> None:
+        s = self.settings
+        if self.connected:
+            info = self.client.publish(
+                status_topic(s.site, s.device_id), encode_status("offline", self.wall_ms()),
+                qos=1, retain=True,
+            )  # fmt: skip
+            deadline = self.clock() + 2.0
+            while not info.is_published() and self.clock() < deadline:
+                self.client.loop(timeout=0.1)
+            self.client.disconnect()
+        self.connected = False
+
+    def run(self, stop: threading.Event) -> None:
+        self.start()
+        while not stop.is_set():
+            self.step()
+        self.stop()
+
+
+def settings_from_config(config: KioskConfig, device_id: str) -> AgentSettings:
+    sync = config.sync
+    return AgentSettings(
+        site=config.device.site,
+        device_id=device_id,
+        broker=BrokerSettings(
+            host=sync.broker_host,
+            port=sync.broker_port,
+            ca_file=sync.ca_file,
+            cert_file=sync.cert_file,
+            key_file=sync.key_file,
+            keepalive_s=sync.keepalive_s,
+            session_expiry_s=sync.session_expiry_s,
+        ),
+        window=sync.window,
+        resend_after_s=sync.resend_after_s,
+        health_interval_s=sync.health_interval_s,
+        state_dir=config.device.state_dir,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run until SIGTERM/SIGINT. Exit 0 on a clean stop, 1 when it cannot start (the reason
+    code says why), 3 when sync is disabled in the config (systemd does not restart it)."""
+    from edge_sync.store_outbox import StoreOutbox
+    from kiosk.config import ConfigError, load_config, resolve_path
+    from kiosk.log import configure_logging
+    from kiosk.security.errors import SecurityError
+    from kiosk.security.identity import device_id_from_config
+    from kiosk.store.database import open_from_config
+
     parser = argparse.ArgumentParser(prog="bdmi-sync", description="BDMI device sync agent")
-    parser.add_argument("--config", help="kiosk config file")
-    parser.parse_args(argv)
-    print("bdmi-sync: not available in this version yet", file=sys.stderr)
-    return 2
+    parser.add_argument(
+        "--config", help="kiosk config file (default: $BDMI_CONFIG or /etc/bdmi-kiosk/kiosk.toml)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(resolve_path(args.config))
+    except ConfigError as exc:
+        print(f"bdmi-sync: cannot start, configuration invalid:\n{exc}", file=sys.stderr)
+        return 1
+    configure_logging(config.logging.level, config.logging.format)
+    if not config.sync.enabled:
+        print("bdmi-sync: sync.enabled = false in the config; nothing to do", file=sys.stderr)
+        return 3
+    try:
+        device_id = device_id_from_config(config)
+        db = open_from_config(config)
+    except (SecurityError, StoreError) as exc:
+        print(f"bdmi-sync: cannot start: {exc.reason}: {exc}", file=sys.stderr)
+        return 1
+    outbox = StoreOutbox(
+        db,
+        rejected_retry_ms=config.sync.rejected_retry_s * 1000,
+        anchor_recheck_ms=config.sync.anchor_recheck_s * 1000,
+    )
+    agent = SyncAgent(settings_from_config(config, device_id), outbox)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    log.info("sync agent started", extra={"device_id": device_id, "site": config.device.site})
+    try:
+        agent.run(stop)
+    finally:
+        db.close()
+    log.info("sync agent stopped", extra=dict(agent.counters))
+    return 0
 
 
 if __name__ == "__main__":

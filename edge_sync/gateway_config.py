@@ -1,0 +1,74 @@
+"""The gateway's configuration: one TOML file, validated strictly (like the kiosk's)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrokerConfig(_Strict):
+    host: str = "localhost"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8883
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    client_id: str = "bdmi-gateway-1"
+    """Unique per gateway process: several gateways share the load through $share."""
+    session_expiry_s: Annotated[int, Field(ge=0, le=7 * 24 * 3600)] = 0
+    """0 (the default): the broker forgets a gateway's subscription as soon as it drops. A
+    gateway that kept a session while down would go on being dealt its share of the results
+    (Mosquitto queues them for it) and those would wait for it instead of going to the live
+    gateways; the devices resend whatever no gateway acknowledged, so nothing is lost."""
+
+
+class ChainConfig(_Strict):
+    rpc_url: str = "http://localhost:10332"
+    contract_hash: Annotated[str, Field(pattern=r"^0x[0-9a-f]{40}$")] | None = None
+    """The deployed IdvRegistry (``bdmi-gateway deploy`` prints it)."""
+    wallet_file: Path | None = None
+    """NEP-6 wallet holding the gateway's account (the only one allowed to anchor)."""
+    wallet_password_file: Path | None = None
+    admin_wallet_file: Path | None = None
+    """NEP-6 wallet of the registry admin: only on the machine that registers devices."""
+    admin_wallet_password_file: Path | None = None
+    receipt_timeout_s: Annotated[float, Field(ge=1, le=600)] = 60.0
+
+
+class BatchConfig(_Strict):
+    max_size: Annotated[int, Field(ge=1, le=10000)] = 500
+    interval_s: Annotated[float, Field(ge=0.1, le=3600)] = 10.0
+
+
+class GatewayConfig(_Strict):
+    database: str = "sqlite:////var/lib/bdmi-gateway/gateway.sqlite"
+    """``sqlite:///PATH`` (one gateway) or ``postgresql://user@host/db`` (a fleet)."""
+    broker: BrokerConfig = BrokerConfig()
+    chain: ChainConfig = ChainConfig()
+    batch: BatchConfig = BatchConfig()
+
+
+class GatewayConfigError(ValueError):
+    pass
+
+
+def load_gateway_config(path: Path) -> GatewayConfig:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise GatewayConfigError(f"CFG_NOT_FOUND: {path}: file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise GatewayConfigError(f"CFG_SYNTAX: {path}: {exc}") from exc
+    try:
+        return GatewayConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise GatewayConfigError(f"CFG_INVALID_VALUE: {path}: {problems}") from exc
