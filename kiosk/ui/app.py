@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuickControls2 import QQuickStyle
@@ -16,6 +19,9 @@ from kiosk import __version__
 from kiosk.config import ConfigError, KioskConfig, load_config, resolve_path
 from kiosk.log import configure_logging
 from kiosk.ui.controller import KioskController
+
+if TYPE_CHECKING:
+    from kiosk.shell.runner import FlowRunner
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,9 @@ class KioskUi:
         self.config = config
         self.engine = QQmlApplicationEngine()
         self.controller = KioskController(self.engine, config.ui.default_language)
+        self.engine.addImageProvider("preview", self.controller.preview)
+        self.runner: FlowRunner | None = None
+        self.start_error: str | None = None
         self.engine.setInitialProperties(
             {
                 "controller": self.controller,
@@ -49,12 +58,54 @@ class KioskUi:
         if not roots:
             raise RuntimeError(f"UI_QML_LOAD: {QML_MAIN} failed to load (see the log above)")
         self.window = roots[0]
+        self._opening: threading.Thread | None = None
+
+    def start_devices(self) -> None:
+        """Open the readers, the camera, the face models and the store on a worker thread
+        (seconds, on a cold start): the welcome screen shows at once, its Start button
+        waits for ``controller.ready``."""
+        from kiosk.idv.embedding import DlibResNetEmbedder
+        from kiosk.shell.factory import hospital_checkin
+        from kiosk.shell.runner import FlowRunner
+
+        runner = FlowRunner(self.config, hospital_checkin(self.config), DlibResNetEmbedder())
+        self.runner = runner
+        done = _Opened()
+        done.opened.connect(self._attach, Qt.ConnectionType.QueuedConnection)
+        self._done = done
+
+        def work() -> None:
+            try:
+                runner.open()
+            except Exception as exc:  # shown on the service screen; the kiosk stays up
+                reason = getattr(exc, "reason", type(exc).__name__)
+                log.error("devices did not open", extra={"reason": reason})
+                self.start_error = str(reason)
+                return
+            done.opened.emit()
+
+        self._opening = threading.Thread(target=work, name="open-devices", daemon=True)
+        self._opening.start()
+
+    def _attach(self) -> None:
+        if self.runner is not None:
+            self.controller.attach(self.runner)
 
     def close(self) -> None:
         """Close the window and let Qt delete the engine (and the controller it owns)."""
         self.controller.release()
+        if self._opening is not None:
+            self._opening.join(30)
+        if self.runner is not None:
+            self.runner.close()
         self.window.close()
         self.engine.deleteLater()
+
+
+class _Opened(QObject):
+    """Carries "devices open" from the worker thread to the Qt thread."""
+
+    opened = Signal()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("bdmi-kiosk")
     app.setApplicationVersion(__version__)
     ui = KioskUi(config)
+    ui.start_devices()
     log.info(
         "kiosk started",
         extra={"version": __version__, "site": config.device.site, "mode": config.device.mode},

@@ -1,47 +1,203 @@
 """The one object QML talks to.
 
-QML reads ``screen`` and ``language`` and calls slots when a person taps; the controller
-turns taps into state changes. The flows (``kiosk.flows``) will own that state; until they
-land, the controller holds the two screens the skeleton has, so the QML contract
-(``screen`` names, slot names) is the one the flows will drive.
+QML reads properties and calls slots when a person taps; the controller hands taps to the
+flow runner (kiosk/shell) and re-renders from the flow's view after every event. The flow
+holds the state; the controller only mirrors it, so nothing here decides anything. Every
+call into the runner happens on the Qt thread; the runner's jobs run on their own threads
+and report through its queue, which a timer drains (``pump``) every 50 ms.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import Property, QCoreApplication, QObject, QTranslator, Signal, Slot
+import numpy as np
+from PySide6.QtCore import (
+    Property,
+    QCoreApplication,
+    QObject,
+    QTimer,
+    QTranslator,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QImage
 from PySide6.QtQml import QQmlApplicationEngine
+from PySide6.QtQuick import QQuickImageProvider
+
+from kiosk.flows.verification import Step, View
 
 log = logging.getLogger(__name__)
 
 I18N_DIR = Path(__file__).parent / "i18n"
 LANGUAGES = ("zh_CN", "en")  # English is the source language of every qsTr() string
-SCREENS = ("welcome", "present_document")
+PUMP_MS = 50
+TICK_MS = 250
+SYNC_POLL_MS = 5000
+
+
+class PreviewProvider(QQuickImageProvider):
+    """The newest camera frame for ``image://preview/<n>``; the face job's thread stores it,
+    QML's render thread reads it. A blank frame after the wipe."""
+
+    def __init__(self) -> None:
+        super().__init__(QQuickImageProvider.ImageType.Image)
+        self._lock = threading.Lock()
+        self._image = QImage()
+        self.version = 0
+
+    def update(self, bgr: np.ndarray | None) -> None:
+        if bgr is None:
+            image = QImage()
+        else:
+            rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+            height, width, _ = rgb.shape
+            image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+        with self._lock:
+            self._image = image
+            self.version += 1
+
+    def requestImage(self, _id: str, size: object, _requested: object) -> QImage:
+        with self._lock:
+            return self._image
 
 
 class KioskController(QObject):
     screenChanged = Signal()
     languageChanged = Signal()
+    viewChanged = Signal()
+    readyChanged = Signal()
+    previewChanged = Signal()
+    waitingChanged = Signal()
 
     def __init__(self, engine: QQmlApplicationEngine, language: str) -> None:
         # Owned by the engine, so it outlives every QML binding that reads it.
         super().__init__(engine)
         self._engine = engine
         self._translator = QTranslator(self)
-        self._screen = "welcome"
         self._language = "en"
+        self._view = View(step=Step.WELCOME, language=language)
+        self._ready = False
+        self._runner: object | None = None
+        self.preview = PreviewProvider()
+        self._preview_seen = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(PUMP_MS)
+        self._timer.timeout.connect(self._pump)
+        self._ticks = 0
+        self._waiting = 0
+        self._sync_timer = QTimer(self)
+        self._sync_timer.setInterval(SYNC_POLL_MS)
+        self._sync_timer.timeout.connect(self._poll_outbox)
         self.setLanguage(language)
 
+    # -- wiring ------------------------------------------------------------------------------
+    def attach(self, runner: object) -> None:
+        """Drive ``runner`` (a ``kiosk.shell.runner.FlowRunner`` whose devices are open)."""
+        self._runner = runner
+        runner.on_change = self.apply_view  # type: ignore[attr-defined]
+        runner.preview = self.preview.update  # type: ignore[attr-defined]
+        self._ready = True
+        self._timer.start()
+        self._sync_timer.start()
+        self._poll_outbox()
+        self.readyChanged.emit()
+
+    def detach(self) -> None:
+        self._timer.stop()
+        self._sync_timer.stop()
+        self._runner = None
+
+    def _poll_outbox(self) -> None:
+        if self._runner is None:
+            return
+        waiting = self._runner.waiting_to_sync()  # type: ignore[attr-defined]
+        if waiting != self._waiting:
+            self._waiting = waiting
+            self.waitingChanged.emit()
+
+    def apply_view(self, view: View) -> None:
+        old_step = self._view.step
+        self._view = view
+        self.viewChanged.emit()
+        if view.step != old_step:
+            log.info("screen", extra={"from": str(old_step), "to": str(view.step)})
+            self.screenChanged.emit()
+
+    def _pump(self) -> None:
+        runner = self._runner
+        if runner is None:
+            return
+        runner.pump()  # type: ignore[attr-defined]
+        self._ticks += 1
+        if self._ticks * PUMP_MS >= TICK_MS:
+            self._ticks = 0
+            runner.tick()  # type: ignore[attr-defined]
+        if self.preview.version != self._preview_seen:
+            self._preview_seen = self.preview.version
+            self.previewChanged.emit()
+
+    def _tap(self, action: str, value: str | None = None) -> None:
+        if self._runner is not None:
+            self._runner.tap(action, value)  # type: ignore[attr-defined]
+
+    # -- what QML reads ------------------------------------------------------------------------
     @Property(str, notify=screenChanged)
     def screen(self) -> str:
-        return self._screen
+        return str(self._view.step)
 
     @Property(str, notify=languageChanged)
     def language(self) -> str:
         return self._language
 
+    @Property(bool, notify=readyChanged)
+    def ready(self) -> bool:
+        return self._ready
+
+    @Property(float, notify=viewChanged)
+    def progress(self) -> float:
+        return self._view.progress or 0.0
+
+    @Property(str, notify=viewChanged)
+    def error(self) -> str:
+        return self._view.error or ""
+
+    @Property(str, notify=viewChanged)
+    def challenge(self) -> str:
+        return str(self._view.challenge) if self._view.challenge else ""
+
+    @Property(str, notify=viewChanged)
+    def hint(self) -> str:
+        return self._view.hint or ""
+
+    @Property(int, notify=viewChanged)
+    def remaining(self) -> int:
+        left = self._view.remaining_s
+        return 0 if left is None else int(left + 0.999)
+
+    @Property(int, notify=viewChanged)
+    def countdown(self) -> int:
+        return self._view.countdown or 0
+
+    @Property(str, notify=viewChanged)
+    def decision(self) -> str:
+        return str(self._view.decision) if self._view.decision else ""
+
+    @Property(str, notify=viewChanged)
+    def reference(self) -> str:
+        return self._view.reference or ""
+
+    @Property(int, notify=waitingChanged)
+    def waiting(self) -> int:
+        return self._waiting
+
+    @Property(int, notify=previewChanged)
+    def previewVersion(self) -> int:
+        return self._preview_seen
+
+    # -- taps --------------------------------------------------------------------------------
     @Slot(str)
     def setLanguage(self, language: str) -> None:
         if language not in LANGUAGES or language == self._language:
@@ -60,25 +216,28 @@ class KioskController(QObject):
             app.installTranslator(self._translator)
         self._language = language
         self._engine.retranslate()
+        self._tap("language", language)
         self.languageChanged.emit()
         log.info("language set", extra={"language": language})
 
     def release(self) -> None:
         """Uninstall the translator now: another UI built in the same process (a test, a
         restart after a crash screen) must not inherit this one's language."""
+        self.detach()
         QCoreApplication.instance().removeTranslator(self._translator)
 
     @Slot()
     def start(self) -> None:
-        self._go("present_document")
+        self._tap("start")
 
     @Slot()
     def back(self) -> None:
-        self._go("welcome")
+        self._tap("cancel")
 
-    def _go(self, screen: str) -> None:
-        if screen == self._screen:
-            return
-        log.info("screen", extra={"from": self._screen, "to": screen})
-        self._screen = screen
-        self.screenChanged.emit()
+    @Slot()
+    def done(self) -> None:
+        self._tap("done")
+
+    @Slot()
+    def keepGoing(self) -> None:
+        self._tap("continue")

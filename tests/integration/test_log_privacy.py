@@ -70,6 +70,10 @@ def test_sample_session_logs_no_personal_data(qtbot, debug_log, demo_config_file
     log = logging.getLogger("kiosk.flows.sample")
     ui = KioskUi(load_config(demo_config_file))
     qtbot.waitExposed(ui.window)
+    # The Start button waits for the devices (readers, camera, models, store) to open.
+    ui.start_devices()
+    qtbot.waitUntil(lambda: ui.controller.ready, timeout=60_000)
+    ui.runner.simulators["sam"].remove_card()  # the session's card goes in below
     tap(ui, "languageEn")
     tap(ui, "startButton")
     qtbot.waitUntil(lambda: ui.controller.screen == "present_document")

@@ -28,6 +28,12 @@ def kiosk(qtbot, demo_config_file) -> KioskUi:
     ui = KioskUi(load_config(demo_config_file))
     window: QQuickWindow = ui.window
     qtbot.waitExposed(window)
+    # Full screen arrives as a resize after the first expose; on a loaded machine the
+    # first frames still have the windowed layout. Wait for the final geometry.
+    qtbot.waitUntil(lambda: window.size() == window.screen().size())
+    ui.start_devices()
+    qtbot.waitUntil(lambda: ui.controller.ready, timeout=60_000)
+    ui.runner.simulators["sam"].remove_card()  # these tests stop at "present your document"
     yield ui
     ui.close()
 
@@ -38,8 +44,16 @@ def find(ui: KioskUi, name: str) -> QQuickItem:
     return item
 
 
+def rendered(qtbot, ui: KioskUi) -> None:
+    """Wait for one rendered frame: layouts are polished just before a frame, so item
+    positions read after it are the ones a finger would see."""
+    with qtbot.waitSignal(ui.window.frameSwapped, timeout=5000):
+        ui.window.update()
+
+
 def tap(qtbot, ui: KioskUi, name: str) -> None:
     item = find(ui, name)
+    rendered(qtbot, ui)
     assert item.isVisible() and item.isEnabled()
     centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
     QTest.mouseClick(

@@ -2,39 +2,269 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>FaceScreen</name>
+    <message>
+        <location filename="../qml/FaceScreen.qml" line="17"/>
+        <source>Face check</source>
+        <translation>人脸核验</translation>
+    </message>
+    <message>
+        <location filename="../qml/FaceScreen.qml" line="66"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../qml/FaceScreen.qml" line="74"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>Main</name>
     <message>
         <location filename="../qml/Main.qml" line="16"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
+    <message>
+        <location filename="../qml/Main.qml" line="47"/>
+        <source>Waiting to sync: %1</source>
+        <translation>待同步：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="64"/>
+        <source>Are you still there?</source>
+        <translation>您还在吗？</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="71"/>
+        <source>Everything will be cleared in %1 s.</source>
+        <translation>%1 秒后将清除所有信息。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Main.qml" line="80"/>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
 </context>
 <context>
     <name>PresentDocumentScreen</name>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="14"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="15"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="23"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="24"/>
         <source>Present your document</source>
         <translation>请出示您的证件</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="33"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="45"/>
         <source>ID card: place it on the reader</source>
         <translation>身份证：请放在读卡器上</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="38"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="50"/>
         <source>Passport: open it at the photo page and lay it on the reader</source>
         <translation>护照：请翻开照片页，放在读卡器上</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="48"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="60"/>
         <source>Back</source>
         <translation>返回</translation>
+    </message>
+</context>
+<context>
+    <name>ReadingScreen</name>
+    <message>
+        <location filename="../qml/ReadingScreen.qml" line="15"/>
+        <source>Identity verification</source>
+        <translation>身份核验</translation>
+    </message>
+    <message>
+        <location filename="../qml/ReadingScreen.qml" line="23"/>
+        <source>Reading your document</source>
+        <translation>正在读取证件</translation>
+    </message>
+    <message>
+        <location filename="../qml/ReadingScreen.qml" line="37"/>
+        <source>Leave it on the reader until this is done.</source>
+        <translation>读取完成前请不要移开证件。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ReadingScreen.qml" line="46"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>ResultScreen</name>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="16"/>
+        <source>Identity verification</source>
+        <translation>身份核验</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="25"/>
+        <source>You are checked in</source>
+        <translation>登记成功</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="26"/>
+        <source>Please see the staff at the desk</source>
+        <translation>请到服务台找工作人员</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="34"/>
+        <source>Your reference</source>
+        <translation>您的登记号</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="54"/>
+        <source>We could not confirm your identity automatically. A member of staff will help you.</source>
+        <translation>无法自动确认您的身份，工作人员将为您办理。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="55"/>
+        <source>Your face did not match the document, or the face check was not completed.</source>
+        <translation>人脸与证件不符，或人脸核验未完成。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="66"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
+    <name>SavingScreen</name>
+    <message>
+        <location filename="../qml/SavingScreen.qml" line="13"/>
+        <source>Identity verification</source>
+        <translation>身份核验</translation>
+    </message>
+    <message>
+        <location filename="../qml/SavingScreen.qml" line="17"/>
+        <source>One moment, please</source>
+        <translation>请稍候</translation>
+    </message>
+</context>
+<context>
+    <name>Texts</name>
+    <message>
+        <location filename="../qml/Texts.qml" line="9"/>
+        <source>Blink your eyes</source>
+        <translation>请眨眨眼</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="10"/>
+        <source>Turn your head to your left</source>
+        <translation>请向您的左边转头</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="11"/>
+        <source>Turn your head to your right</source>
+        <translation>请向您的右边转头</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="12"/>
+        <source>Nod your head</source>
+        <translation>请点点头</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="13"/>
+        <source>Open your mouth</source>
+        <translation>请张张嘴</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="14"/>
+        <source>Look at the camera</source>
+        <translation>请看摄像头</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="20"/>
+        <source>We cannot see your face</source>
+        <translation>看不到您的脸</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="21"/>
+        <source>Only one person in front of the camera, please</source>
+        <translation>摄像头前请只留一人</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="22"/>
+        <source>Come a little closer</source>
+        <translation>请再靠近一点</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="23"/>
+        <source>Move back a little</source>
+        <translation>请稍微后退</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="24"/>
+        <source>Move your face into the oval</source>
+        <translation>请把脸移到椭圆框内</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="25"/>
+        <source>It is too dark</source>
+        <translation>光线太暗</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="26"/>
+        <source>There is too much light behind or on you</source>
+        <translation>光线太强，请避开强光</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="27"/>
+        <source>Hold still</source>
+        <translation>请保持不动</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="28"/>
+        <source>Open your eyes</source>
+        <translation>请睁开眼睛</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="29"/>
+        <source>Remove anything covering your face</source>
+        <translation>请移开遮挡面部的物品</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="30"/>
+        <source>Look straight at the camera</source>
+        <translation>请正视摄像头</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="36"/>
+        <source>The card was removed too early. Place it on the reader again and leave it there.</source>
+        <translation>证件移开过早，请重新放在读卡器上，读取完成前不要移开。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="37"/>
+        <source>No card found. Place your card on the reader.</source>
+        <translation>未检测到证件，请把证件放在读卡器上。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="38"/>
+        <source>This document cannot be used here. Please use another one.</source>
+        <translation>此处不能使用该证件，请换一种证件。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="39"/>
+        <source>The session ended because nothing happened for a while.</source>
+        <translation>长时间无操作，本次办理已结束。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="41"/>
+        <source>The result could not be saved. Please see the staff.</source>
+        <translation>结果无法保存，请联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="42"/>
+        <source>The document could not be read. Please try again or see the staff.</source>
+        <translation>无法读取证件，请重试或联系工作人员。</translation>
     </message>
 </context>
 <context>
@@ -55,9 +285,24 @@
         <translation>请使用身份证或护照，并通过人脸完成身份核验。</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="46"/>
+        <location filename="../qml/WelcomeScreen.qml" line="47"/>
         <source>Start verification</source>
         <translation>开始核验</translation>
+    </message>
+    <message>
+        <location filename="../qml/WelcomeScreen.qml" line="47"/>
+        <source>Getting ready…</source>
+        <translation>正在准备…</translation>
+    </message>
+    <message>
+        <location filename="../qml/WelcomeScreen.qml" line="74"/>
+        <source>Larger text</source>
+        <translation>大字体</translation>
+    </message>
+    <message>
+        <location filename="../qml/WelcomeScreen.qml" line="81"/>
+        <source>High contrast</source>
+        <translation>高对比度</translation>
     </message>
 </context>
 </TS>

@@ -22,13 +22,63 @@ Window {
         highContrast: root.highContrast
     }
 
+    Texts { id: appTexts }
+
     Loader {
         id: screenLoader
         anchors.fill: parent
         sourceComponent: {
             switch (root.controller.screen) {
             case "present_document": return presentDocument
+            case "reading": return reading
+            case "face": return face
+            case "saving": return saving
+            case "result": return result
             default: return welcome
+            }
+        }
+    }
+
+    // Results waiting to sync (the kiosk works offline; staff see that sync is behind).
+    Text {
+        objectName: "syncIndicator"
+        anchors { top: parent.top; right: parent.right; margins: appTheme.mm * 4 }
+        visible: root.controller.waiting > 0
+        text: qsTr("Waiting to sync: %1").arg(root.controller.waiting)
+        color: appTheme.bannerText
+        font.pixelSize: appTheme.bodySize * 0.6
+    }
+
+    // The inactivity warning over any screen: a countdown and a way to keep going.
+    Rectangle {
+        objectName: "countdownOverlay"
+        anchors.fill: parent
+        visible: root.controller.countdown > 0
+        color: "#cc000000"
+        MouseArea { anchors.fill: parent }  // taps do not reach the screen below
+        Column {
+            anchors.centerIn: parent
+            spacing: appTheme.margin
+            Text {
+                anchors.horizontalCenter: parent.horizontalCenter
+                text: qsTr("Are you still there?")
+                color: "#ffffff"
+                font.pixelSize: appTheme.titleSize
+                font.bold: true
+            }
+            Text {
+                anchors.horizontalCenter: parent.horizontalCenter
+                text: qsTr("Everything will be cleared in %1 s.").arg(root.controller.countdown)
+                color: "#ffffff"
+                font.pixelSize: appTheme.bodySize
+            }
+            KioskButton {
+                objectName: "continueButton"
+                anchors.horizontalCenter: parent.horizontalCenter
+                theme: appTheme
+                primary: true
+                text: qsTr("Continue")
+                onClicked: root.controller.keepGoing()
             }
         }
     }
@@ -39,6 +89,22 @@ Window {
     }
     Component {
         id: presentDocument
-        PresentDocumentScreen { controller: root.controller; theme: appTheme }
+        PresentDocumentScreen { controller: root.controller; theme: appTheme; texts: appTexts }
+    }
+    Component {
+        id: reading
+        ReadingScreen { controller: root.controller; theme: appTheme }
+    }
+    Component {
+        id: face
+        FaceScreen { controller: root.controller; theme: appTheme; texts: appTexts }
+    }
+    Component {
+        id: saving
+        SavingScreen { controller: root.controller; theme: appTheme }
+    }
+    Component {
+        id: result
+        ResultScreen { controller: root.controller; theme: appTheme; texts: appTexts }
     }
 }

@@ -7,6 +7,7 @@ Item {
     objectName: "presentDocumentScreen"
     required property QtObject controller
     required property QtObject theme
+    required property QtObject texts
 
     Banner {
         anchors { left: parent.left; right: parent.right; top: parent.top }
@@ -24,6 +25,17 @@ Item {
             color: screen.theme.foreground
             font.pixelSize: screen.theme.titleSize
             font.bold: true
+        }
+        Text {
+            objectName: "documentError"
+            Layout.alignment: Qt.AlignHCenter
+            Layout.maximumWidth: screen.width * 0.8
+            visible: screen.controller.error !== ""
+            wrapMode: Text.WordWrap
+            horizontalAlignment: Text.AlignHCenter
+            text: screen.texts.error(screen.controller.error)
+            color: "#b3261e"
+            font.pixelSize: screen.theme.bodySize
         }
         RowLayout {
             Layout.alignment: Qt.AlignHCenter

@@ -43,7 +43,8 @@ Item {
             Layout.preferredHeight: screen.theme.touchTarget * 1.5
             theme: screen.theme
             primary: true
-            text: qsTr("Start verification")
+            enabled: screen.controller.ready
+            text: screen.controller.ready ? qsTr("Start verification") : qsTr("Getting ready…")
             onClicked: screen.controller.start()
         }
     }
@@ -65,6 +66,21 @@ Item {
             text: "English"
             selected: screen.controller.language === "en"
             onClicked: screen.controller.setLanguage("en")
+        }
+        // Larger text and high contrast for people who need them; they stay until changed.
+        KioskButton {
+            objectName: "largeTextToggle"
+            theme: screen.theme
+            text: qsTr("Larger text")
+            selected: screen.theme.largeText
+            onClicked: screen.theme.largeText = !screen.theme.largeText
+        }
+        KioskButton {
+            objectName: "highContrastToggle"
+            theme: screen.theme
+            text: qsTr("High contrast")
+            selected: screen.theme.highContrast
+            onClicked: screen.theme.highContrast = !screen.theme.highContrast
         }
     }
 }

@@ -1,0 +1,144 @@
+"""What flows and their shell say to each other.
+
+Events come from the person (``Tap``), from the devices and verification running in the
+shell (``DocumentRead``, ``FaceFinished``...), and from the clock (``Tick``). Commands go to
+the shell: start or cancel a device job, record a result, speak a prompt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from drivers.document import IdentityDocument
+from kiosk.idv.decision import DocumentEvidence, Verdict
+from kiosk.idv.gestures import Gesture
+from kiosk.idv.liveness import LivenessReport
+
+
+# -- events --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Tap:
+    """A person pressed ``action`` (``start``, ``back``, ``cancel``, ``retry``, ``done``,
+    ``accept``, ``decline``); ``value`` carries e.g. the language or a PIN."""
+
+    action: str
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """The clock moved (the shell sends one every few hundred ms)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadProgress:
+    stage: str
+    """``waiting`` (no card yet), ``reading``, ``verifying``."""
+    fraction: float
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class DocumentRead:
+    document: IdentityDocument
+    evidence: DocumentEvidence
+    template: np.ndarray | None
+    """The chip/card portrait's descriptor, or ``None`` when it has no usable face."""
+
+    def __repr__(self) -> str:
+        return f"DocumentRead({self.evidence.doc_type.value}, <redacted>)"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFailed:
+    reason: str
+    """The driver's reason code (``DRV_CARD_REMOVED``, ``DRV_NO_CARD``...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaceUpdate:
+    """Guidance while the face session runs (several per second)."""
+
+    challenge: Gesture | None
+    hint: str | None
+    remaining_s: float | None
+    face_present: bool
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class FaceFinished:
+    liveness: LivenessReport
+    probe: np.ndarray | None
+    probe_images: int
+
+    def __repr__(self) -> str:
+        return f"FaceFinished(passed={self.liveness.passed}, reason={self.liveness.reason})"
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    result_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFailed:
+    reason: str
+    """``STORE_QUOTA_REACHED``, ``STORE_DISK_LOW``, ``SEC_KEY_MISSING``..."""
+
+
+Event = (
+    Tap | Tick | ReadProgress | DocumentRead | DocumentFailed | FaceUpdate | FaceFinished
+    | Recorded | RecordFailed
+)  # fmt: skip
+
+
+# -- commands --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ReadDocument:
+    """Wait for a document on any configured reader and read it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRead:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class StartFace:
+    challenges: tuple[Gesture, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StopFace:
+    pass
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class RecordResult:
+    """Sign and store the verdict (one transaction with its outbox row and audit entry)."""
+
+    verdict: Verdict
+    evidence: DocumentEvidence | None
+    document_number: str | None
+    """Turned into the pseudonymous ``subject_ref`` by the shell, never stored as is."""
+    started_at: float
+    probe_images: int = 1
+
+    def __repr__(self) -> str:
+        return f"RecordResult({self.verdict.decision.value}, <redacted>)"
+
+
+@dataclass(frozen=True, slots=True)
+class Speak:
+    prompt: str
+    """A prompt id; the shell looks up the text in the current language."""
+
+
+@dataclass(frozen=True, slots=True)
+class Wiped:
+    """Everything personal of the session was dropped: the shell drops its copies too
+    (preview frames, decoded portraits)."""
+
+
+Command = ReadDocument | CancelRead | StartFace | StopFace | RecordResult | Speak | Wiped

@@ -1,0 +1,284 @@
+"""The common path of every flow: document, face with liveness, match, decision, record.
+
+``VerificationFlow`` is the hospital check-in as it stands; the pension and consent flows
+extend it where they differ (the reference face, what happens after the verdict). Steps are
+named like the UI's screens, because the UI shows exactly one screen per step.
+
+Personal data (the document, the portrait's and the live face's descriptors, the verdict)
+lives only in ``self.personal`` and is dropped by ``wipe()``, which every way back to the
+welcome screen goes through; ``holds_personal_data()`` lets a test prove it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+from drivers.document import DocumentType
+from kiosk.flows.inactivity import Inactivity
+from kiosk.flows.messages import (
+    CancelRead,
+    Command,
+    DocumentFailed,
+    DocumentRead,
+    Event,
+    FaceFinished,
+    FaceUpdate,
+    ReadDocument,
+    ReadProgress,
+    Recorded,
+    RecordFailed,
+    RecordResult,
+    Speak,
+    StartFace,
+    StopFace,
+    Tap,
+    Tick,
+    Wiped,
+)
+from kiosk.idv.decision import Decision, FlowPolicy, Verdict, decide
+from kiosk.idv.gestures import Gesture
+from kiosk.idv.liveness import LivenessPolicy, draw_challenges
+from kiosk.idv.matching import MatchMode, MatchResult, MatchThresholds, match, mode_for
+
+
+class Step(StrEnum):
+    WELCOME = "welcome"
+    PRESENT_DOCUMENT = "present_document"
+    READING = "reading"
+    FACE = "face"
+    SAVING = "saving"
+    RESULT = "result"
+
+
+@dataclass
+class Personal:
+    """Everything personal the session holds; ``None`` everywhere after ``wipe``."""
+
+    read: DocumentRead | None = None
+    probe: np.ndarray | None = None
+    verdict: Verdict | None = None
+
+    def clear(self) -> None:
+        self.read = None
+        self.probe = None
+        self.verdict = None
+
+    def empty(self) -> bool:
+        return self.read is None and self.probe is None and self.verdict is None
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What the screen shows: never a name, a number or a face."""
+
+    step: Step
+    language: str
+    progress: float | None = None
+    read_stage: str | None = None
+    error: str | None = None
+    """A reason code for the person (wrong card, card removed, could not save...)."""
+    challenge: Gesture | None = None
+    hint: str | None = None
+    remaining_s: float | None = None
+    countdown: int | None = None
+    """Seconds before the inactivity wipe, while the warning shows."""
+    decision: Decision | None = None
+    reasons: tuple[str, ...] = ()
+    reference: str | None = None
+
+
+def reference_code(result_id: str) -> str:
+    """A short code a person can read to a clerk: 8 characters of Crockford base32 of the
+    result id's hash, grouped 4-4 (no 0/O, 1/I/L confusion). Not a secret: it names a
+    record the relying party can look up by its result id."""
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    digest = int.from_bytes(hashlib.sha256(result_id.encode()).digest()[:5])
+    chars = [alphabet[(digest >> (5 * i)) & 31] for i in range(8)]
+    return "".join(chars[:4]) + "-" + "".join(chars[4:])
+
+
+@dataclass
+class VerificationFlow:
+    name: str
+    policy: FlowPolicy
+    thresholds: Callable[[MatchMode], MatchThresholds]
+    """The operating point for a fusion mode (``kiosk.idv.matching.thresholds_for``)."""
+    liveness: LivenessPolicy
+    clock: Callable[[], float]
+    inactivity_s: float = 60.0
+    result_display_s: float = 20.0
+    accepted_documents: frozenset[DocumentType] = frozenset(DocumentType)
+    language: str = "zh_CN"
+    rng: random.Random = field(default_factory=random.Random)
+    step: Step = field(default=Step.WELCOME, init=False)
+    personal: Personal = field(default_factory=Personal, init=False)
+    _started_at: float = field(default=0.0, init=False)
+    _inactivity: Inactivity = field(init=False)
+    _view: dict[str, object] = field(default_factory=dict, init=False)
+    _out: list[Command] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self._inactivity = Inactivity(self.inactivity_s)
+
+    # -- the public surface ----------------------------------------------------------------
+    def handle(self, event: Event) -> list[Command]:
+        """Apply one event; return the commands for the shell, in order."""
+        self._out = []
+        now = self.clock()
+        if isinstance(event, Tap):
+            self._inactivity.touch(now)
+            self._tap(event)
+        elif isinstance(event, Tick):
+            self._tick(now)
+        else:
+            self._device(event, now)
+        return self._out
+
+    def view(self) -> View:
+        now = self.clock()
+        countdown = None if self.step is Step.WELCOME else self._inactivity.warning(now)
+        return View(step=self.step, language=self.language, countdown=countdown,
+                    **self._view)  # type: ignore[arg-type]  # fmt: skip
+
+    def holds_personal_data(self) -> bool:
+        return not self.personal.empty()
+
+    # -- events ------------------------------------------------------------------------------
+    def _tap(self, tap: Tap) -> None:
+        action = tap.action
+        if action == "language" and tap.value:
+            self.language = tap.value
+            return
+        if action == "continue":  # the countdown's button: the touch above was the point
+            return
+        if action in ("cancel", "back") and self.step is not Step.WELCOME:
+            self._abandon()
+            return
+        if self.step is Step.WELCOME and action == "start":
+            self._begin()
+        elif self.step is Step.RESULT and action == "done":
+            self._abandon()
+
+    def _tick(self, now: float) -> None:
+        if self.step is Step.WELCOME:
+            return
+        limit = self.result_display_s if self.step is Step.RESULT else self.inactivity_s
+        self._inactivity.timeout_s = limit
+        if self._inactivity.expired(now):
+            self._abandon(reason="UI_TIMEOUT")
+
+    def _device(self, event: Event, now: float) -> None:
+        if isinstance(event, ReadProgress) and self.step in (Step.PRESENT_DOCUMENT, Step.READING):
+            if event.stage != "waiting":
+                self._inactivity.touch(now)
+                self._go(Step.READING, progress=event.fraction, read_stage=event.stage)
+        elif isinstance(event, DocumentFailed) and self.step in (
+            Step.PRESENT_DOCUMENT,
+            Step.READING,
+        ):
+            self._inactivity.touch(now)
+            self._go(Step.PRESENT_DOCUMENT, error=event.reason)
+            self._emit(Speak("document_failed"))
+            self._emit(ReadDocument())
+        elif isinstance(event, DocumentRead) and self.step in (
+            Step.PRESENT_DOCUMENT,
+            Step.READING,
+        ):
+            self._inactivity.touch(now)
+            self._document_read(event)
+        elif isinstance(event, FaceUpdate) and self.step is Step.FACE:
+            if event.face_present:
+                self._inactivity.touch(now)
+            self._go(Step.FACE, challenge=event.challenge, hint=event.hint,
+                     remaining_s=event.remaining_s)  # fmt: skip
+        elif isinstance(event, FaceFinished) and self.step is Step.FACE:
+            self._face_finished(event)
+        elif isinstance(event, Recorded) and self.step is Step.SAVING:
+            self._inactivity.touch(now)
+            self._recorded(event)
+        elif isinstance(event, RecordFailed) and self.step is Step.SAVING:
+            self._inactivity.touch(now)
+            verdict = self.personal.verdict
+            self._go(Step.RESULT, decision=verdict.decision if verdict else None,
+                     error=event.reason)  # fmt: skip
+            self._emit(Speak("call_staff"))
+        # Anything else is late news from a job the flow has moved past: ignored.
+
+    # -- steps ---------------------------------------------------------------------------------
+    def _begin(self) -> None:
+        self._started_at = self.clock()
+        self._inactivity.touch(self._started_at)
+        self._go(Step.PRESENT_DOCUMENT)
+        self._emit(Speak("present_document"))
+        self._emit(ReadDocument())
+
+    def _document_read(self, event: DocumentRead) -> None:
+        if event.evidence.doc_type not in self.accepted_documents:
+            self._go(Step.PRESENT_DOCUMENT, error="UI_DOCUMENT_NOT_ACCEPTED")
+            self._emit(Speak("document_not_accepted"))
+            self._emit(ReadDocument())
+            return
+        self.personal.read = event
+        self._start_face()
+
+    def _start_face(self) -> None:
+        challenges = tuple(draw_challenges(self.liveness, self.rng))
+        self._go(Step.FACE, challenge=challenges[0] if challenges else None)
+        self._emit(Speak("look_at_camera"))
+        self._emit(StartFace(challenges))
+
+    def reference_face(self) -> tuple[np.ndarray | None, int]:
+        """The face to compare with and how many images it fuses: the document's portrait
+        here; the pension flow's enrolled template there."""
+        read = self.personal.read
+        return (read.template if read else None), 1
+
+    def _face_finished(self, event: FaceFinished) -> None:
+        read = self.personal.read
+        assert read is not None
+        self.personal.probe = event.probe
+        template, template_images = self.reference_face()
+        result: MatchResult | None = None
+        if event.liveness.passed and event.probe is not None and template is not None:
+            mode = mode_for(event.probe_images, template_images)
+            result = match(event.probe, template, self.thresholds(mode))
+        verdict = decide(self.policy, read.evidence, event.liveness, result)
+        self.personal.verdict = verdict
+        self._go(Step.SAVING, decision=verdict.decision)
+        self._emit(
+            RecordResult(
+                verdict, read.evidence, read.document.document_number, self._started_at,
+                probe_images=event.probe_images,
+            )
+        )  # fmt: skip
+
+    def _recorded(self, event: Recorded) -> None:
+        verdict = self.personal.verdict
+        assert verdict is not None
+        self._go(Step.RESULT, decision=verdict.decision, reasons=verdict.reasons,
+                 reference=reference_code(event.result_id))  # fmt: skip
+        self._emit(Speak(f"result_{verdict.decision.value}"))
+
+    def _abandon(self, reason: str | None = None) -> None:
+        """Back to welcome from anywhere: cancel the running job, wipe, forget."""
+        if self.step in (Step.PRESENT_DOCUMENT, Step.READING):
+            self._emit(CancelRead())
+        elif self.step is Step.FACE:
+            self._emit(StopFace())
+        self.personal.clear()
+        self._go(Step.WELCOME, error=reason)
+        self._emit(Wiped())
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _go(self, step: Step, **view: object) -> None:
+        self.step = step
+        self._view = view
+
+    def _emit(self, command: Command) -> None:
+        self._out.append(command)

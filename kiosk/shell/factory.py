@@ -1,0 +1,57 @@
+"""Flows and their parts as the config describes them: one place, so the UI, the headless
+driver and the tests build exactly the same flow."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from drivers.document import DocumentType
+from kiosk.config.schema import KioskConfig
+from kiosk.flows.verification import VerificationFlow
+from kiosk.idv.decision import Assurance, FlowPolicy
+from kiosk.idv.gestures import Gesture
+from kiosk.idv.liveness import LivenessPolicy
+from kiosk.idv.matching import MatchMode, MatchThresholds, thresholds_for
+
+
+def liveness_policy(config: KioskConfig) -> LivenessPolicy:
+    live = config.idv.liveness
+    return LivenessPolicy(
+        min_challenges=live.min_challenges,
+        max_challenges=live.max_challenges,
+        challenges=tuple(Gesture(g) for g in live.challenges),
+        time_limit_s=live.time_limit_s,
+        fixed_order=tuple(Gesture(g) for g in live.fixed_order) or None,
+    )
+
+
+def thresholds(config: KioskConfig) -> Callable[[MatchMode], MatchThresholds]:
+    match = config.idv.match
+
+    def for_mode(mode: MatchMode) -> MatchThresholds:
+        return thresholds_for(
+            config.idv.embedding_model, mode,
+            accept_max=match.accept_max_distance, refer_max=match.refer_max_distance,
+        )  # fmt: skip
+
+    return for_mode
+
+
+def hospital_checkin(
+    config: KioskConfig, *, clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+) -> VerificationFlow:  # fmt: skip
+    required = config.idv.flows.get("hospital_checkin")
+    return VerificationFlow(
+        name="hospital_checkin",
+        policy=FlowPolicy(require=Assurance(required.require if required else "EA5-")),
+        thresholds=thresholds(config),
+        liveness=liveness_policy(config),
+        clock=clock,
+        inactivity_s=float(config.ui.inactivity_timeout_s),
+        accepted_documents=frozenset(DocumentType),
+        language=config.ui.default_language,
+        rng=rng or random.SystemRandom(),
+    )

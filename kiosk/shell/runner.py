@@ -1,0 +1,242 @@
+"""Runs one flow: owns the devices, the embedder, the store and the jobs.
+
+The owner (the Qt controller, or a headless driver) calls ``handle`` for taps, ``tick``
+on a timer and ``pump`` to apply what the jobs posted; all three on the owner's thread,
+which is the only one that touches the flow. Devices stay open for the kiosk's lifetime:
+opening a SAM reader or a camera costs seconds a patient should not wait through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from drivers.errors import DriverError
+from kiosk.config.schema import KioskConfig
+from kiosk.devices import camera as open_camera
+from kiosk.devices import document_reader
+from kiosk.flows.messages import (
+    CancelRead,
+    Command,
+    Event,
+    ReadDocument,
+    Recorded,
+    RecordFailed,
+    RecordResult,
+    Speak,
+    StartFace,
+    StopFace,
+    Tap,
+    Tick,
+    Wiped,
+)
+from kiosk.flows.verification import VerificationFlow, View
+from kiosk.idv.embedding import FaceEmbedder
+from kiosk.idv.record import verification_result
+from kiosk.security.device_key import DeviceKey
+from kiosk.security.errors import SecurityError
+from kiosk.security.identity import ensure_demo_identity
+from kiosk.security.result import sign_result
+from kiosk.security.subject import read_site_key, subject_ref
+from kiosk.shell.jobs import DocumentJob, FaceJob, Job, ReaderSlot, SubjectScript
+from kiosk.store import outbox
+from kiosk.store.database import StoreDatabase, open_from_config
+from kiosk.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+DEMO_SITE_KEY = "site.key"
+
+
+def site_key(config: KioskConfig) -> bytes:
+    """The configured site key; a demo kiosk makes its own (32 random bytes, as hex) at first
+    use."""
+    path = config.security.site_key_file
+    if path is None:
+        path = config.device.state_dir / DEMO_SITE_KEY
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w", encoding="ascii") as out:
+                    out.write(os.urandom(32).hex() + "\n")
+    return read_site_key(Path(path))
+
+
+@dataclass
+class FlowRunner:
+    config: KioskConfig
+    flow: VerificationFlow
+    embedder: FaceEmbedder
+    subject: SubjectScript | None = None
+    """For a simulated camera: how the subject answers prompts (default: it follows)."""
+    speak: Callable[[str], None] = lambda prompt: None
+    preview: Callable[[np.ndarray | None], None] = lambda frame: None
+    on_change: Callable[[View], None] = lambda view: None
+    """Called with the flow's view after every event (the UI re-renders from it)."""
+    events: queue.Queue[Event] = field(default_factory=queue.Queue)
+    simulators: dict[str, object] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    """Readers that did not open, with the reason code."""
+    """Simulated readers' simulators by reader kind (demo and tests)."""
+    _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    _readers: list[ReaderSlot] = field(default_factory=list)
+    _camera: object | None = None
+    _simulated_camera: bool = False
+    _read_job: Job | None = None
+    _face_job: Job | None = None
+    _db: StoreDatabase | None = None
+    _key: DeviceKey | None = None
+    _site_key: bytes = b""
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- lifetime ------------------------------------------------------------------------------
+    def open(self) -> None:
+        """Open every configured reader, the camera, the store and the device key."""
+        for kind, settings in (("sam", self.config.readers.sam),
+                               ("pcsc", self.config.readers.pcsc)):  # fmt: skip
+            if settings is None:
+                continue
+            try:
+                opened = self._stack.enter_context(document_reader(self.config, kind))  # type: ignore[arg-type]
+            except DriverError as exc:
+                # A kiosk with one broken reader still serves the documents of the other;
+                # the technician sees the reason in the log and in the service screen.
+                log.error("reader unavailable", extra={"reader": kind, "reason": exc.reason})
+                self.unavailable[kind] = exc.reason
+                continue
+            if opened.access_mrz is not None:
+                # The specimen passport's MRZ; a real passport's comes from the MRZ entry step.
+                opened.reader.set_access_key(opened.access_mrz)  # type: ignore[attr-defined]
+            self._readers.append(ReaderSlot(opened.reader, sam=kind == "sam"))
+            if opened.simulator is not None:
+                self.simulators[kind] = opened.simulator
+        cam = self._stack.enter_context(open_camera(self.config))
+        self._camera, self._simulated_camera = cam.camera, cam.simulated
+        if cam.simulated:
+            self.simulators["camera"] = cam.camera
+        if self._simulated_camera and self.subject is None:
+            self.subject = SubjectScript()
+        self._db = open_from_config(self.config, create=True)
+        self._key = ensure_demo_identity(self.config)
+        self._site_key = site_key(self.config)
+
+    def close(self) -> None:
+        for job in (self._read_job, self._face_job):
+            if job is not None:
+                job.cancel()
+                job.join()
+        if self._db is not None:
+            self._db.close()
+        self._stack.close()
+
+    def __enter__(self) -> FlowRunner:
+        try:
+            self.open()
+        except BaseException:
+            self.close()  # whatever opened before the failure
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def waiting_to_sync(self) -> int:
+        """Results not yet accepted by a gateway (pending or sending): the offline indicator."""
+        if self._db is None:
+            return 0
+        with self._lock:
+            counts = outbox.status(self._db, now_ms=int(time.time() * 1000)).counts
+        return counts["pending"] + counts["sending"]
+
+    # -- the owner's calls -----------------------------------------------------------------------
+    def handle(self, event: Event) -> None:
+        self._execute(self.flow.handle(event))
+        self.on_change(self.flow.view())
+
+    def tap(self, action: str, value: str | None = None) -> None:
+        self.handle(Tap(action, value))
+
+    def tick(self) -> None:
+        self.handle(Tick())
+
+    def pump(self) -> int:
+        """Apply what the jobs posted since the last call; returns how many events."""
+        count = 0
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                return count
+            count += 1
+            self.handle(event)
+
+    # -- commands --------------------------------------------------------------------------------
+    def _execute(self, commands: list[Command]) -> None:
+        for command in commands:
+            if isinstance(command, ReadDocument):
+                self._cancel("_read_job")
+                self._read_job = DocumentJob(self.events.put, self._readers, self.embedder).start()
+            elif isinstance(command, CancelRead):
+                self._cancel("_read_job")
+            elif isinstance(command, StartFace):
+                self._cancel("_face_job")
+                policy = self.flow.liveness
+                self._face_job = FaceJob(
+                    self.events.put, self._camera, self.embedder, command.challenges, policy,
+                    subject=self.subject if self._simulated_camera else None,
+                    preview=self.preview,
+                ).start()  # fmt: skip
+            elif isinstance(command, StopFace):
+                self._cancel("_face_job")
+            elif isinstance(command, RecordResult):
+                threading.Thread(target=self._record, args=(command,), name="record",
+                                 daemon=True).start()  # fmt: skip
+            elif isinstance(command, Speak):
+                self.speak(command.prompt)
+            elif isinstance(command, Wiped):
+                self.preview(None)
+
+    def _cancel(self, attribute: str) -> None:
+        job: Job | None = getattr(self, attribute)
+        if job is not None:
+            job.cancel()
+            setattr(self, attribute, None)
+
+    def _record(self, command: RecordResult) -> None:
+        """Sign and store; posts ``Recorded`` or ``RecordFailed`` with the reason code."""
+        assert self._db is not None and self._key is not None
+        try:
+            now_ms = int(time.time() * 1000)
+            started_ms = now_ms - int((time.monotonic() - command.started_at) * 1000)
+            evidence = command.evidence
+            ref = None
+            if evidence is not None and command.document_number:
+                ref = subject_ref(self._site_key, evidence.doc_type.value,
+                                  command.document_number)  # fmt: skip
+            record = verification_result(
+                command.verdict, key=self._key, site=self.config.device.site,
+                flow=self.flow.name, document=evidence, subject_ref=ref,
+                started_ms=min(started_ms, now_ms), decided_ms=now_ms,
+                probe_images=command.probe_images,
+            )  # fmt: skip
+            signed = sign_result(record, self._key)
+            with self._lock:
+                outbox.record_result(self._db, signed, actor_kind="patient_session",
+                                     actor_id=signed.result_id, now_ms=now_ms)  # fmt: skip
+        except (StoreError, SecurityError) as exc:
+            log.error("result not recorded", extra={"reason": exc.reason})
+            self.events.put(RecordFailed(exc.reason))
+            return
+        log.info("result recorded", extra={"result_id": signed.result_id,
+                                           "decision": signed.decision})  # fmt: skip
+        self.events.put(Recorded(signed.result_id))

@@ -1,0 +1,69 @@
+// The outcome: checked in with a reference to give at the desk, or where to go instead.
+import QtQuick
+import QtQuick.Layouts
+
+Item {
+    id: screen
+    objectName: "resultScreen"
+    required property QtObject controller
+    required property QtObject theme
+    required property QtObject texts
+    readonly property bool passed: controller.decision === "pass" && controller.error === ""
+
+    Banner {
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        theme: screen.theme
+        title: qsTr("Identity verification")
+    }
+    ColumnLayout {
+        anchors.centerIn: parent
+        width: parent.width * 0.8
+        spacing: screen.theme.margin
+        Text {
+            objectName: "resultTitle"
+            Layout.alignment: Qt.AlignHCenter
+            text: screen.passed ? qsTr("You are checked in")
+                                : qsTr("Please see the staff at the desk")
+            color: screen.passed ? screen.theme.accent : screen.theme.foreground
+            font.pixelSize: screen.theme.titleSize
+            font.bold: true
+        }
+        Text {
+            Layout.alignment: Qt.AlignHCenter
+            visible: screen.passed
+            text: qsTr("Your reference")
+            color: screen.theme.muted
+            font.pixelSize: screen.theme.bodySize
+        }
+        Text {
+            objectName: "referenceText"
+            Layout.alignment: Qt.AlignHCenter
+            visible: screen.passed
+            text: screen.controller.reference
+            color: screen.theme.foreground
+            font.pixelSize: screen.theme.titleSize * 1.3
+            font.family: "monospace"
+        }
+        Text {
+            Layout.fillWidth: true
+            visible: !screen.passed
+            wrapMode: Text.WordWrap
+            horizontalAlignment: Text.AlignHCenter
+            text: screen.controller.error !== "" ? screen.texts.error(screen.controller.error)
+                  : screen.controller.decision === "referred"
+                    ? qsTr("We could not confirm your identity automatically. A member of staff will help you.")
+                    : qsTr("Your face did not match the document, or the face check was not completed.")
+            color: screen.theme.muted
+            font.pixelSize: screen.theme.bodySize
+        }
+    }
+    KioskButton {
+        objectName: "doneButton"
+        anchors { horizontalCenter: parent.horizontalCenter; bottom: parent.bottom
+                  margins: screen.theme.margin }
+        theme: screen.theme
+        primary: true
+        text: qsTr("Done")
+        onClicked: screen.controller.done()
+    }
+}

@@ -1,0 +1,45 @@
+// What reason codes and prompts say to a person, in the current language. One place, so
+// every screen words the same code the same way; the code itself is shown small beneath,
+// for staff and the technician guide.
+import QtQuick
+
+QtObject {
+    function challenge(code) {
+        switch (code) {
+        case "blink": return qsTr("Blink your eyes")
+        case "turn_left": return qsTr("Turn your head to your left")
+        case "turn_right": return qsTr("Turn your head to your right")
+        case "nod": return qsTr("Nod your head")
+        case "open_mouth": return qsTr("Open your mouth")
+        default: return qsTr("Look at the camera")
+        }
+    }
+    function hint(code) {
+        switch (code) {
+        case "": return ""
+        case "IDV_NO_FACE": return qsTr("We cannot see your face")
+        case "IDV_MULTIPLE_FACES": return qsTr("Only one person in front of the camera, please")
+        case "IDV_TOO_FAR": return qsTr("Come a little closer")
+        case "IDV_TOO_NEAR": return qsTr("Move back a little")
+        case "IDV_OFF_CENTRE": return qsTr("Move your face into the oval")
+        case "IDV_TOO_DARK": return qsTr("It is too dark")
+        case "IDV_TOO_BRIGHT": return qsTr("There is too much light behind or on you")
+        case "IDV_BLURRED": return qsTr("Hold still")
+        case "IDV_EYES_CLOSED": return qsTr("Open your eyes")
+        case "IDV_OCCLUDED": return qsTr("Remove anything covering your face")
+        default: return qsTr("Look straight at the camera")
+        }
+    }
+    function error(code) {
+        switch (code) {
+        case "": return ""
+        case "DRV_CARD_REMOVED": return qsTr("The card was removed too early. Place it on the reader again and leave it there.")
+        case "DRV_NO_CARD": return qsTr("No card found. Place your card on the reader.")
+        case "UI_DOCUMENT_NOT_ACCEPTED": return qsTr("This document cannot be used here. Please use another one.")
+        case "UI_TIMEOUT": return qsTr("The session ended because nothing happened for a while.")
+        case "STORE_QUOTA_REACHED":
+        case "STORE_DISK_LOW": return qsTr("The result could not be saved. Please see the staff.")
+        default: return qsTr("The document could not be read. Please try again or see the staff.")
+        }
+    }
+}
