@@ -18,6 +18,7 @@ from kiosk.cli.backup import register as register_backup
 from kiosk.cli.doc import register as register_doc
 from kiosk.cli.face import register as register_face
 from kiosk.cli.outbox import register as register_outbox
+from kiosk.cli.pin import register as register_pin
 from kiosk.cli.proof import register as register_proof
 from kiosk.config import check_config
 
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_backup(sub)
     register_proof(sub)
     register_outbox(sub)
+    register_pin(sub)
     for name, help_text in PLANNED.items():
         sub.add_parser(name, help=f"{help_text} (coming)").set_defaults(handler=_planned(name))
     return parser

@@ -28,11 +28,17 @@ def _expand(value: Path | None) -> Path | None:
 SecretFile = Annotated[Path, Field(description="path of a file holding a secret")]
 
 
+FlowName = Literal["hospital_checkin", "pension_survival", "insurance_consent"]
+
+
 class DeviceConfig(_Strict):
     site: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
     """Site id: lower-case letters, digits and dashes; it becomes part of MQTT topics."""
     mode: Mode = "production"
     state_dir: Path = Path("/var/lib/bdmi-kiosk")
+    flow: Literal["hospital_checkin", "pension_survival"] = "hospital_checkin"
+    """What this kiosk does: hospital check-in, or pension survival authentication at a
+    pension office."""
 
     _expand_state_dir = field_validator("state_dir")(lambda v: v.expanduser())
 
@@ -86,7 +92,6 @@ class CameraConfig(_Strict):
 
 
 GestureName = Literal["blink", "turn_left", "turn_right", "nod", "open_mouth"]
-FlowName = Literal["hospital_checkin", "pension_survival", "insurance_consent"]
 
 
 class LivenessConfig(_Strict):
@@ -179,6 +184,20 @@ class StoreConfig(_Strict):
     _expand_paths = field_validator("path", "key_file")(_expand)
 
 
+class PensionConfig(_Strict):
+    """Pension survival authentication (``device.flow = "pension_survival"``)."""
+
+    validity_months: Annotated[int, Field(ge=1, le=60)] = 12
+    """How long a life certificate is valid."""
+    remind_days: Annotated[int, Field(ge=0, le=365)] = 30
+    """The next proof is due this many days before the certificate runs out."""
+    template_keep_months: Annotated[int, Field(ge=1, le=120)] = 36
+    """An enrolled template is kept (and used) this long, then purged: the pensioner enrols
+    again, supervised, with a face of that day."""
+    max_pin_failures: Annotated[int, Field(ge=1, le=10)] = 3
+    pin_lockout_s: Annotated[int, Field(ge=0, le=86_400)] = 300
+
+
 class SecurityConfig(_Strict):
     site_key_file: SecretFile | None = None
     """HMAC key that turns document numbers into pseudonymous ``subject_ref``s."""
@@ -231,6 +250,7 @@ class KioskConfig(_Strict):
     store: StoreConfig = StoreConfig()
     security: SecurityConfig = SecurityConfig()
     sync: SyncConfig = SyncConfig()
+    pension: PensionConfig = PensionConfig()
 
     @model_validator(mode="after")
     def _production_uses_real_parts(self) -> KioskConfig:
@@ -253,6 +273,8 @@ class KioskConfig(_Strict):
         ):
             if value is None:
                 problems.append((key, "is required"))
+        if self.device.flow == "pension_survival" and self.security.service_pin_file is None:
+            problems.append(("security.service_pin_file", "is required for pension_survival"))
         if problems:
             # The keys travel in the error's context so the loader can name each one's line.
             raise PydanticCustomError(

@@ -255,6 +255,11 @@ class PensionFlow(VerificationFlow):
                 self._emit(pending)  # now the result of that first proof of life
         elif isinstance(news, Recorded) and self.personal.pending is not None:
             pass  # not the answer to ``Enrol``: late news
+        elif isinstance(news, RecordFailed) and self.step is PensionStep.LOOKUP:
+            # The store could not be read: nobody can be verified or enrolled now.
+            self._inactivity.touch(now)
+            self._go(Step.RESULT, error=news.reason, see_staff=True)
+            self._emit(Speak("call_staff"))
         elif isinstance(news, RecordFailed) and self.step is Step.SAVING:
             self.personal.pending = None  # nothing enrolled, so nothing to certify
             super()._device(news, now)

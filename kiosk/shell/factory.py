@@ -3,17 +3,21 @@ driver and the tests build exactly the same flow."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from drivers.document import DocumentType
 from kiosk.config.schema import KioskConfig
+from kiosk.flows.pension import PensionFlow
 from kiosk.flows.verification import VerificationFlow
 from kiosk.idv.decision import Assurance, FlowPolicy
 from kiosk.idv.gestures import Gesture
 from kiosk.idv.liveness import LivenessPolicy
 from kiosk.idv.matching import MatchMode, MatchThresholds, thresholds_for
+from kiosk.security.pin import DEMO_PIN, DEMO_PIN_FILE, PinCheck, load_pin_check, write_pin_file
 
 
 def liveness_policy(config: KioskConfig) -> LivenessPolicy:
@@ -55,3 +59,45 @@ def hospital_checkin(
         language=config.ui.default_language,
         rng=rng or random.SystemRandom(),
     )
+
+
+def staff_pin(config: KioskConfig) -> PinCheck:
+    """The configured staff PIN; a demo kiosk without one gets ``DEMO_PIN`` (written hashed
+    to ``<state_dir>/staff.pin`` at first use). Production refuses a missing file (schema)."""
+    path = config.security.service_pin_file
+    if path is None:
+        path = config.device.state_dir / DEMO_PIN_FILE
+        if not path.exists():
+            write_pin_file(Path(path), DEMO_PIN)
+    return load_pin_check(Path(path))
+
+
+def pension_survival(
+    config: KioskConfig, *, clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None, today: Callable[[], dt.date] = dt.date.today,
+) -> PensionFlow:  # fmt: skip
+    required = config.idv.flows.get("pension_survival")
+    pension = config.pension
+    return PensionFlow(
+        name="pension_survival",
+        policy=FlowPolicy(require=Assurance(required.require if required else "EA5+")),
+        thresholds=thresholds(config),
+        liveness=liveness_policy(config),
+        clock=clock,
+        inactivity_s=float(config.ui.inactivity_timeout_s),
+        language=config.ui.default_language,
+        rng=rng or random.SystemRandom(),
+        check_pin=staff_pin(config),
+        today=today,
+        validity_months=pension.validity_months,
+        remind_days=pension.remind_days,
+        max_pin_failures=pension.max_pin_failures,
+        pin_lockout_s=float(pension.pin_lockout_s),
+    )
+
+
+def configured_flow(config: KioskConfig) -> VerificationFlow:
+    """The flow ``device.flow`` names."""
+    if config.device.flow == "pension_survival":
+        return pension_survival(config)
+    return hospital_checkin(config)

@@ -39,6 +39,14 @@ from kiosk.flows.messages import (
     Tick,
     Wiped,
 )
+from kiosk.flows.pension import (
+    DOCUMENT_TYPE,
+    Enrol,
+    Enrolled,
+    EnrolmentFound,
+    EnrolmentMissing,
+    LookupEnrolment,
+)
 from kiosk.flows.verification import VerificationFlow, View
 from kiosk.idv.embedding import FaceEmbedder
 from kiosk.idv.record import verification_result
@@ -48,7 +56,7 @@ from kiosk.security.identity import ensure_demo_identity
 from kiosk.security.result import sign_result
 from kiosk.security.subject import read_site_key, subject_ref
 from kiosk.shell.jobs import DocumentJob, FaceJob, Job, ReaderSlot, SubjectScript
-from kiosk.store import outbox
+from kiosk.store import enrolment, outbox
 from kiosk.store.database import StoreDatabase, open_from_config
 from kiosk.store.errors import StoreError
 
@@ -201,10 +209,62 @@ class FlowRunner:
             elif isinstance(command, RecordResult):
                 threading.Thread(target=self._record, args=(command,), name="record",
                                  daemon=True).start()  # fmt: skip
+            elif isinstance(command, LookupEnrolment):
+                self._background(self._lookup, command)
+            elif isinstance(command, Enrol):
+                self._background(self._enrol, command)
             elif isinstance(command, Speak):
                 self.speak(command.prompt)
             elif isinstance(command, Wiped):
                 self.preview(None)
+
+    def _background(self, work: Callable[[object], None], command: object) -> None:
+        # Store reads and writes (an fsync each) stay off the UI thread.
+        threading.Thread(target=work, args=(command,), name=work.__name__.strip("_"),
+                         daemon=True).start()  # fmt: skip
+
+    def _pension_ref(self, document_number: str) -> str:
+        return subject_ref(self._site_key, DOCUMENT_TYPE.value, document_number)
+
+    def _lookup(self, command: LookupEnrolment) -> None:
+        """Answers ``LookupEnrolment`` with ``EnrolmentFound``/``EnrolmentMissing``, or
+        ``RecordFailed`` when the store cannot be read."""
+        assert self._db is not None
+        try:
+            with self._lock:
+                found = enrolment.find(
+                    self._db, self._pension_ref(command.document_number),
+                    model=self.embedder.name, now_ms=int(time.time() * 1000),
+                    actor_id=self.flow.name,
+                )  # fmt: skip
+        except StoreError as exc:
+            log.error("enrolment look-up failed", extra={"reason": exc.reason})
+            self.events.put(RecordFailed(exc.reason))
+            return
+        if found is None:
+            log.info("no enrolment: first visit")
+            self.events.put(EnrolmentMissing())
+            return
+        log.info("enrolment found", extra={"images_fused": found.images_fused})
+        self.events.put(EnrolmentFound(found.embedding, found.images_fused,
+                                       last_proof_ms=found.enrolled_at_ms))  # fmt: skip
+
+    def _enrol(self, command: Enrol) -> None:
+        assert self._db is not None
+        keep_ms = self.config.pension.template_keep_months * 30 * 86_400_000
+        try:
+            with self._lock:
+                enrolment.enrol(
+                    self._db, self._pension_ref(command.document_number), command.template,
+                    model=self.embedder.name, images_fused=command.images,
+                    enrolled_by="staff", now_ms=int(time.time() * 1000), keep_ms=keep_ms,
+                )  # fmt: skip
+        except StoreError as exc:
+            log.error("enrolment not stored", extra={"reason": exc.reason})
+            self.events.put(RecordFailed(exc.reason))
+            return
+        log.info("pensioner enrolled", extra={"images_fused": command.images})
+        self.events.put(Enrolled())
 
     def _cancel(self, attribute: str) -> None:
         job: Job | None = getattr(self, attribute)

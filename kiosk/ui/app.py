@@ -18,7 +18,7 @@ from PySide6.QtQuickControls2 import QQuickStyle
 from kiosk import __version__
 from kiosk.config import ConfigError, KioskConfig, load_config, resolve_path
 from kiosk.log import configure_logging
-from kiosk.ui.controller import KioskController
+from kiosk.ui.controller import KioskController, QrProvider
 
 if TYPE_CHECKING:
     from kiosk.shell.runner import FlowRunner
@@ -41,8 +41,11 @@ class KioskUi:
         QGuiApplication.setFont(QFont(FONT_FAMILY))
         self.config = config
         self.engine = QQmlApplicationEngine()
-        self.controller = KioskController(self.engine, config.ui.default_language)
+        self.controller = KioskController(
+            self.engine, config.ui.default_language, config.device.flow
+        )
         self.engine.addImageProvider("preview", self.controller.preview)
+        self.engine.addImageProvider("qr", QrProvider())
         self.runner: FlowRunner | None = None
         self.start_error: str | None = None
         self.engine.setInitialProperties(
@@ -65,10 +68,10 @@ class KioskUi:
         (seconds, on a cold start): the welcome screen shows at once, its Start button
         waits for ``controller.ready``."""
         from kiosk.idv.embedding import DlibResNetEmbedder
-        from kiosk.shell.factory import hospital_checkin
+        from kiosk.shell.factory import configured_flow
         from kiosk.shell.runner import FlowRunner
 
-        runner = FlowRunner(self.config, hospital_checkin(self.config), DlibResNetEmbedder())
+        runner = FlowRunner(self.config, configured_flow(self.config), DlibResNetEmbedder())
         self.runner = runner
         done = _Opened()
         done.opened.connect(self._attach, Qt.ConnectionType.QueuedConnection)

@@ -64,6 +64,28 @@ class PreviewProvider(QQuickImageProvider):
             return self._image
 
 
+class QrProvider(QQuickImageProvider):
+    """``image://qr/<text>``: the QR code of ``text`` (a reference code and dates, never
+    personal data), black modules on white with the standard 4-module quiet zone, scaled
+    to whole pixels per module so a phone or the office's scanner reads it off the glass."""
+
+    SCALE = 12
+
+    def __init__(self) -> None:
+        super().__init__(QQuickImageProvider.ImageType.Image)
+
+    def requestImage(self, text: str, size: object, _requested: object) -> QImage:
+        import segno
+
+        code = segno.make(text, error="m", micro=False)
+        modules = np.array([list(row) for row in code.matrix], dtype=np.uint8)
+        modules = np.pad(modules, 4)  # quiet zone
+        pixels = np.where(modules > 0, 0, 255).astype(np.uint8)
+        pixels = np.ascontiguousarray(np.kron(pixels, np.ones((self.SCALE,) * 2, np.uint8)))
+        height, width = pixels.shape
+        return QImage(pixels.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+
+
 class KioskController(QObject):
     screenChanged = Signal()
     languageChanged = Signal()
@@ -72,10 +94,13 @@ class KioskController(QObject):
     previewChanged = Signal()
     waitingChanged = Signal()
 
-    def __init__(self, engine: QQmlApplicationEngine, language: str) -> None:
+    def __init__(
+        self, engine: QQmlApplicationEngine, language: str, flow: str = "hospital_checkin"
+    ) -> None:
         # Owned by the engine, so it outlives every QML binding that reads it.
         super().__init__(engine)
         self._engine = engine
+        self._flow = flow
         self._translator = QTranslator(self)
         self._language = "en"
         self._view = View(step=Step.WELCOME, language=language)
@@ -189,6 +214,38 @@ class KioskController(QObject):
     def reference(self) -> str:
         return self._view.reference or ""
 
+    # -- pension survival: the life certificate and the staff PIN ----------------------------
+    @Property(str, notify=viewChanged)
+    def validUntil(self) -> str:
+        certificate = getattr(self._view, "certificate", None)
+        return certificate.valid_until.isoformat() if certificate else ""
+
+    @Property(str, notify=viewChanged)
+    def nextDue(self) -> str:
+        certificate = getattr(self._view, "certificate", None)
+        return certificate.next_due.isoformat() if certificate else ""
+
+    @Property(str, notify=viewChanged)
+    def certificateCode(self) -> str:
+        """What the QR code on the certificate carries: the reference and the validity,
+        which the pension office's system looks up; nothing about the person."""
+        certificate = getattr(self._view, "certificate", None)
+        if not certificate:
+            return ""
+        return f"BDMI-LC:{certificate.reference}:{certificate.valid_until.isoformat()}"
+
+    @Property(bool, notify=viewChanged)
+    def seeStaff(self) -> bool:
+        return bool(getattr(self._view, "see_staff", False))
+
+    @Property(int, notify=viewChanged)
+    def pinAttemptsLeft(self) -> int:
+        return getattr(self._view, "pin_attempts_left", None) or 0
+
+    @Property(str, constant=True)
+    def flow(self) -> str:
+        return self._flow
+
     @Property(int, notify=waitingChanged)
     def waiting(self) -> int:
         return self._waiting
@@ -241,3 +298,8 @@ class KioskController(QObject):
     @Slot()
     def keepGoing(self) -> None:
         self._tap("continue")
+
+    @Slot(str)
+    def enterPin(self, pin: str) -> None:
+        """The staff PIN, straight to the flow; never logged, never kept here."""
+        self._tap("pin", pin)

@@ -392,3 +392,14 @@ def test_the_view_and_the_commands_never_carry_a_name_or_number():
     assert NAME not in joined and NUMBER not in joined and PIN not in joined
     found = EnrolmentFound(face, 3, None)
     assert "array" not in repr(found) and "array" not in repr(Enrol(face, 1, NUMBER))
+
+
+def test_a_store_that_cannot_be_read_at_lookup_sends_the_person_to_staff():
+    f = flow(Clock())
+    to_lookup(f)
+    commands = f.handle(RecordFailed("STORE_OPEN_FAILED"))
+    view = f.view()
+    assert view.step is Step.RESULT and view.error == "STORE_OPEN_FAILED" and view.see_staff
+    assert view.certificate is None and Speak("call_staff") in commands
+    assert Wiped() in f.handle(Tap("done"))
+    assert_wiped(f)

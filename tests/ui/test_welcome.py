@@ -38,8 +38,20 @@ def kiosk(qtbot, demo_config_file) -> KioskUi:
     ui.close()
 
 
+def _in_visual_tree(item: QQuickItem, name: str) -> QQuickItem | None:
+    # Repeater delegates are children of their parent item, not of any QObject: findChild
+    # does not see them.
+    for child in item.childItems():
+        if child.objectName() == name:
+            return child
+        found = _in_visual_tree(child, name)
+        if found is not None:
+            return found
+    return None
+
+
 def find(ui: KioskUi, name: str) -> QQuickItem:
-    item = ui.window.findChild(QObject, name)
+    item = ui.window.findChild(QObject, name) or _in_visual_tree(ui.window.contentItem(), name)
     assert item is not None, f"no item named {name!r} on screen {ui.controller.screen!r}"
     return item
 

@@ -216,3 +216,33 @@ def test_liveness_challenge_counts_are_checked(tmp_path):
     )
     config, issues = check_config(bad_gesture)
     assert config is None and any("challenges" in i.key for i in issues)
+
+
+def test_a_production_pension_kiosk_needs_the_staff_pin_file(tmp_path):
+    text = PRODUCTION_EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace('flow = "hospital_checkin"', 'flow = "pension_survival"')
+    text = text.replace('service_pin_file = "/etc/bdmi-kiosk/secrets/service-pin"\n', "")
+    config, issues = check_config(write(tmp_path, text))
+    assert config is None
+    by_key = {i.key: i for i in issues}
+    assert by_key["security.service_pin_file"].reason == "CFG_PRODUCTION_FORBIDS"
+    assert by_key["security.service_pin_file"].line == text.splitlines().index("[security]") + 1
+
+
+def test_a_kiosk_runs_one_of_the_flows_it_has_screens_for(tmp_path):
+    text = PRODUCTION_EXAMPLE.read_text(encoding="utf-8")
+    bad = text.replace('flow = "hospital_checkin"', 'flow = "insurance_consent"')
+    config, issues = check_config(write(tmp_path, bad))
+    assert config is None and [i.key for i in issues] == ["device.flow"]
+    assert (
+        issues[0].line
+        == bad.splitlines().index(
+            'flow = "insurance_consent"   # or "pension_survival" at a pension office'
+        )
+        + 1
+    )
+
+
+def test_the_pension_demo_config_runs_the_pension_flow():
+    config = load_config(REPO / "kiosk" / "config" / "demo_pension.toml")
+    assert config.device.flow == "pension_survival" and config.device.mode == "demo"

@@ -5,18 +5,36 @@
     <name>FaceScreen</name>
     <message>
         <location filename="../qml/FaceScreen.qml" line="17"/>
+        <source>Enrolment, supervised by staff</source>
+        <translation>工作人员陪同登记</translation>
+    </message>
+    <message>
+        <location filename="../qml/FaceScreen.qml" line="18"/>
         <source>Face check</source>
         <translation>人脸核验</translation>
     </message>
     <message>
-        <location filename="../qml/FaceScreen.qml" line="66"/>
+        <location filename="../qml/FaceScreen.qml" line="67"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../qml/FaceScreen.qml" line="74"/>
+        <location filename="../qml/FaceScreen.qml" line="75"/>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>LookupScreen</name>
+    <message>
+        <location filename="../qml/LookupScreen.qml" line="13"/>
+        <source>Proof of life</source>
+        <translation>领取养老金资格认证</translation>
+    </message>
+    <message>
+        <location filename="../qml/LookupScreen.qml" line="17"/>
+        <source>Looking up your registration</source>
+        <translation>正在查询您的登记信息</translation>
     </message>
 </context>
 <context>
@@ -27,22 +45,22 @@
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="47"/>
+        <location filename="../qml/Main.qml" line="50"/>
         <source>Waiting to sync: %1</source>
         <translation>待同步：%1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="64"/>
+        <location filename="../qml/Main.qml" line="67"/>
         <source>Are you still there?</source>
         <translation>您还在吗？</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="71"/>
+        <location filename="../qml/Main.qml" line="74"/>
         <source>Everything will be cleared in %1 s.</source>
         <translation>%1 秒后将清除所有信息。</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="80"/>
+        <location filename="../qml/Main.qml" line="83"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
@@ -51,26 +69,31 @@
     <name>PresentDocumentScreen</name>
     <message>
         <location filename="../qml/PresentDocumentScreen.qml" line="15"/>
+        <source>Proof of life</source>
+        <translation>领取养老金资格认证</translation>
+    </message>
+    <message>
+        <location filename="../qml/PresentDocumentScreen.qml" line="16"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="24"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="25"/>
         <source>Present your document</source>
         <translation>请出示您的证件</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="45"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="46"/>
         <source>ID card: place it on the reader</source>
         <translation>身份证：请放在读卡器上</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="50"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="52"/>
         <source>Passport: open it at the photo page and lay it on the reader</source>
         <translation>护照：请翻开照片页，放在读卡器上</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="60"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="62"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -79,21 +102,26 @@
     <name>ReadingScreen</name>
     <message>
         <location filename="../qml/ReadingScreen.qml" line="15"/>
+        <source>Proof of life</source>
+        <translation>领取养老金资格认证</translation>
+    </message>
+    <message>
+        <location filename="../qml/ReadingScreen.qml" line="16"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/ReadingScreen.qml" line="23"/>
+        <location filename="../qml/ReadingScreen.qml" line="24"/>
         <source>Reading your document</source>
         <translation>正在读取证件</translation>
     </message>
     <message>
-        <location filename="../qml/ReadingScreen.qml" line="37"/>
+        <location filename="../qml/ReadingScreen.qml" line="38"/>
         <source>Leave it on the reader until this is done.</source>
         <translation>读取完成前请不要移开证件。</translation>
     </message>
     <message>
-        <location filename="../qml/ReadingScreen.qml" line="46"/>
+        <location filename="../qml/ReadingScreen.qml" line="47"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -101,37 +129,57 @@
 <context>
     <name>ResultScreen</name>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="16"/>
+        <location filename="../qml/ResultScreen.qml" line="18"/>
+        <source>Proof of life</source>
+        <translation>领取养老金资格认证</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="19"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="25"/>
+        <location filename="../qml/ResultScreen.qml" line="28"/>
+        <source>Your proof of life is recorded</source>
+        <translation>您的资格认证已完成</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="29"/>
         <source>You are checked in</source>
         <translation>登记成功</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="26"/>
+        <location filename="../qml/ResultScreen.qml" line="30"/>
         <source>Please see the staff at the desk</source>
         <translation>请到服务台找工作人员</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="34"/>
+        <location filename="../qml/ResultScreen.qml" line="38"/>
         <source>Your reference</source>
         <translation>您的登记号</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="54"/>
+        <location filename="../qml/ResultScreen.qml" line="68"/>
+        <source>Valid until %1</source>
+        <translation>有效期至 %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="74"/>
+        <source>Next proof due from %1</source>
+        <translation>下次认证时间：%1 起</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="87"/>
         <source>We could not confirm your identity automatically. A member of staff will help you.</source>
         <translation>无法自动确认您的身份，工作人员将为您办理。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="55"/>
+        <location filename="../qml/ResultScreen.qml" line="88"/>
         <source>Your face did not match the document, or the face check was not completed.</source>
         <translation>人脸与证件不符，或人脸核验未完成。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="66"/>
+        <location filename="../qml/ResultScreen.qml" line="99"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -140,13 +188,56 @@
     <name>SavingScreen</name>
     <message>
         <location filename="../qml/SavingScreen.qml" line="13"/>
+        <source>Proof of life</source>
+        <translation>领取养老金资格认证</translation>
+    </message>
+    <message>
+        <location filename="../qml/SavingScreen.qml" line="14"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/SavingScreen.qml" line="17"/>
+        <location filename="../qml/SavingScreen.qml" line="18"/>
         <source>One moment, please</source>
         <translation>请稍候</translation>
+    </message>
+</context>
+<context>
+    <name>StaffPinScreen</name>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="19"/>
+        <source>First visit: enrolment with staff</source>
+        <translation>首次认证：请工作人员协助登记</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="28"/>
+        <source>You are not registered at this office yet. Please ask a member of staff to come to the kiosk.</source>
+        <translation>您尚未在本机构登记。请联系工作人员到自助机旁协助。</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="35"/>
+        <source>Staff: enter your PIN to supervise the enrolment.</source>
+        <translation>工作人员：请输入您的密码以确认登记。</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="44"/>
+        <source>Wrong PIN. Attempts left: %1</source>
+        <translation>密码错误。剩余尝试次数：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="76"/>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="77"/>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="97"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -257,12 +348,17 @@
         <translation>长时间无操作，本次办理已结束。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="41"/>
+        <location filename="../qml/Texts.qml" line="40"/>
+        <source>Too many wrong PINs: enrolment is locked for a few minutes. Please see the staff.</source>
+        <translation>密码错误次数过多，登记已暂时锁定几分钟。请联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="42"/>
         <source>The result could not be saved. Please see the staff.</source>
         <translation>结果无法保存，请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="42"/>
+        <location filename="../qml/Texts.qml" line="43"/>
         <source>The document could not be read. Please try again or see the staff.</source>
         <translation>无法读取证件，请重试或联系工作人员。</translation>
     </message>
@@ -270,37 +366,47 @@
 <context>
     <name>WelcomeScreen</name>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="15"/>
+        <location filename="../qml/WelcomeScreen.qml" line="17"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="24"/>
+        <location filename="../qml/WelcomeScreen.qml" line="17"/>
+        <source>Proof of life</source>
+        <translation>领取养老金资格认证</translation>
+    </message>
+    <message>
+        <location filename="../qml/WelcomeScreen.qml" line="26"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="34"/>
+        <location filename="../qml/WelcomeScreen.qml" line="37"/>
+        <source>Prove for your pension that you are alive, with your resident ID card and your face.</source>
+        <translation>使用居民身份证和人脸完成领取养老金资格认证。</translation>
+    </message>
+    <message>
+        <location filename="../qml/WelcomeScreen.qml" line="38"/>
         <source>Verify your identity with your ID card or passport and your face.</source>
         <translation>请使用身份证或护照，并通过人脸完成身份核验。</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="47"/>
+        <location filename="../qml/WelcomeScreen.qml" line="63"/>
         <source>Start verification</source>
         <translation>开始核验</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="47"/>
+        <location filename="../qml/WelcomeScreen.qml" line="63"/>
         <source>Getting ready…</source>
         <translation>正在准备…</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="74"/>
+        <location filename="../qml/WelcomeScreen.qml" line="90"/>
         <source>Larger text</source>
         <translation>大字体</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="81"/>
+        <location filename="../qml/WelcomeScreen.qml" line="97"/>
         <source>High contrast</source>
         <translation>高对比度</translation>
     </message>

@@ -14,7 +14,8 @@ Item {
         id: banner
         anchors { left: parent.left; right: parent.right; top: parent.top }
         theme: screen.theme
-        title: qsTr("Face check")
+        title: screen.controller.screen === "enrol" ? qsTr("Enrolment, supervised by staff")
+                                                     : qsTr("Face check")
     }
     Item {
         id: previewArea

@@ -32,6 +32,9 @@ Window {
             case "present_document": return presentDocument
             case "reading": return reading
             case "face": return face
+            case "lookup": return lookup
+            case "staff_pin": return staffPin
+            case "enrol": return face
             case "saving": return saving
             case "result": return result
             default: return welcome
@@ -85,7 +88,7 @@ Window {
 
     Component {
         id: welcome
-        WelcomeScreen { controller: root.controller; theme: appTheme }
+        WelcomeScreen { controller: root.controller; theme: appTheme; texts: appTexts }
     }
     Component {
         id: presentDocument
@@ -98,6 +101,14 @@ Window {
     Component {
         id: face
         FaceScreen { controller: root.controller; theme: appTheme; texts: appTexts }
+    }
+    Component {
+        id: lookup
+        LookupScreen { controller: root.controller; theme: appTheme }
+    }
+    Component {
+        id: staffPin
+        StaffPinScreen { controller: root.controller; theme: appTheme; texts: appTexts }
     }
     Component {
         id: saving

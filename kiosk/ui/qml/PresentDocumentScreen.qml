@@ -12,7 +12,8 @@ Item {
     Banner {
         anchors { left: parent.left; right: parent.right; top: parent.top }
         theme: screen.theme
-        title: qsTr("Identity verification")
+        title: screen.controller.flow === "pension_survival" ? qsTr("Proof of life")
+                                                               : qsTr("Identity verification")
     }
 
     ColumnLayout {
@@ -46,6 +47,7 @@ Item {
                 cardWidth: 85.6; cardHeight: 54.0   // ID-1 size, mm
             }
             DocumentHint {
+                visible: screen.controller.flow !== "pension_survival"  // resident ID cards only
                 theme: screen.theme
                 label: qsTr("Passport: open it at the photo page and lay it on the reader")
                 cardWidth: 125; cardHeight: 88     // ID-3 size, mm

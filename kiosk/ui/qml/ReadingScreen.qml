@@ -12,7 +12,8 @@ Item {
     Banner {
         anchors { left: parent.left; right: parent.right; top: parent.top }
         theme: screen.theme
-        title: qsTr("Identity verification")
+        title: screen.controller.flow === "pension_survival" ? qsTr("Proof of life")
+                                                               : qsTr("Identity verification")
     }
     ColumnLayout {
         anchors.centerIn: parent

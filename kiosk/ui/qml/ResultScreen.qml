@@ -9,11 +9,14 @@ Item {
     required property QtObject theme
     required property QtObject texts
     readonly property bool passed: controller.decision === "pass" && controller.error === ""
+    // Pension office: a recorded pass is a life certificate, with its dates and a QR code.
+    readonly property bool certified: controller.validUntil !== ""
 
     Banner {
         anchors { left: parent.left; right: parent.right; top: parent.top }
         theme: screen.theme
-        title: qsTr("Identity verification")
+        title: screen.controller.flow === "pension_survival" ? qsTr("Proof of life")
+                                                               : qsTr("Identity verification")
     }
     ColumnLayout {
         anchors.centerIn: parent
@@ -22,8 +25,9 @@ Item {
         Text {
             objectName: "resultTitle"
             Layout.alignment: Qt.AlignHCenter
-            text: screen.passed ? qsTr("You are checked in")
-                                : qsTr("Please see the staff at the desk")
+            text: screen.certified ? qsTr("Your proof of life is recorded")
+                  : screen.passed ? qsTr("You are checked in")
+                  : qsTr("Please see the staff at the desk")
             color: screen.passed ? screen.theme.accent : screen.theme.foreground
             font.pixelSize: screen.theme.titleSize
             font.bold: true
@@ -43,6 +47,35 @@ Item {
             color: screen.theme.foreground
             font.pixelSize: screen.theme.titleSize * 1.3
             font.family: "monospace"
+        }
+        RowLayout {
+            objectName: "certificate"
+            Layout.alignment: Qt.AlignHCenter
+            visible: screen.certified
+            spacing: screen.theme.margin
+            Image {
+                objectName: "certificateQr"
+                Layout.preferredWidth: screen.theme.mm * 55
+                Layout.preferredHeight: screen.theme.mm * 55
+                fillMode: Image.PreserveAspectFit
+                smooth: false  // sharp module edges for scanners
+                source: screen.certified ? "image://qr/" + screen.controller.certificateCode : ""
+            }
+            ColumnLayout {
+                spacing: screen.theme.mm * 2
+                Text {
+                    objectName: "validUntilText"
+                    text: qsTr("Valid until %1").arg(screen.controller.validUntil)
+                    color: screen.theme.foreground
+                    font.pixelSize: screen.theme.bodySize
+                }
+                Text {
+                    objectName: "nextDueText"
+                    text: qsTr("Next proof due from %1").arg(screen.controller.nextDue)
+                    color: screen.theme.muted
+                    font.pixelSize: screen.theme.bodySize
+                }
+            }
         }
         Text {
             Layout.fillWidth: true

@@ -37,6 +37,7 @@ QtObject {
         case "DRV_NO_CARD": return qsTr("No card found. Place your card on the reader.")
         case "UI_DOCUMENT_NOT_ACCEPTED": return qsTr("This document cannot be used here. Please use another one.")
         case "UI_TIMEOUT": return qsTr("The session ended because nothing happened for a while.")
+        case "UI_PIN_LOCKED": return qsTr("Too many wrong PINs: enrolment is locked for a few minutes. Please see the staff.")
         case "STORE_QUOTA_REACHED":
         case "STORE_DISK_LOW": return qsTr("The result could not be saved. Please see the staff.")
         default: return qsTr("The document could not be read. Please try again or see the staff.")

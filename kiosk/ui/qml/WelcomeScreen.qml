@@ -7,12 +7,14 @@ Item {
     objectName: "welcomeScreen"
     required property QtObject controller
     required property QtObject theme
+    required property QtObject texts
+    readonly property bool pension: controller.flow === "pension_survival"
 
     Banner {
         id: banner
         anchors { left: parent.left; right: parent.right; top: parent.top }
         theme: screen.theme
-        title: qsTr("Identity verification")
+        title: screen.pension ? qsTr("Proof of life") : qsTr("Identity verification")
     }
 
     ColumnLayout {
@@ -31,9 +33,23 @@ Item {
             Layout.maximumWidth: screen.width * 0.8
             wrapMode: Text.WordWrap
             horizontalAlignment: Text.AlignHCenter
-            text: qsTr("Verify your identity with your ID card or passport and your face.")
+            text: screen.pension
+                  ? qsTr("Prove for your pension that you are alive, with your resident ID card and your face.")
+                  : qsTr("Verify your identity with your ID card or passport and your face.")
             color: screen.theme.muted
             font.pixelSize: screen.theme.bodySize
+        }
+        Text {
+            // Why the last session ended, when it did not end normally (timeout, PIN lockout).
+            objectName: "welcomeError"
+            Layout.alignment: Qt.AlignHCenter
+            Layout.maximumWidth: screen.width * 0.8
+            visible: screen.controller.error !== ""
+            wrapMode: Text.WordWrap
+            horizontalAlignment: Text.AlignHCenter
+            text: screen.texts.error(screen.controller.error)
+            color: "#b3261e"
+            font.pixelSize: screen.theme.bodySize * 0.8
         }
         KioskButton {
             objectName: "startButton"
