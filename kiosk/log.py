@@ -13,7 +13,10 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
+from collections import deque
+from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
 # Attributes every LogRecord has; anything else was passed through ``extra=`` and is a field.
@@ -96,3 +99,36 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level)
     return handler
+
+
+@dataclass(frozen=True, slots=True)
+class RecentReason:
+    at: float
+    """Epoch seconds."""
+    level: str
+    reason: str
+    logger: str
+
+
+class RecentReasons(logging.Handler):
+    """The last warnings and errors that carry a reason code, for the service screen: a
+    technician at the kiosk sees what went wrong without a laptop. Only the code, the level,
+    the logger and the time are kept, never the message, so nothing personal can reach the
+    screen even if a message slipped past the privacy filter."""
+
+    def __init__(self, size: int = 20) -> None:
+        super().__init__(logging.WARNING)
+        self._lock_recent = threading.Lock()
+        self._recent: deque[RecentReason] = deque(maxlen=size)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        reason = getattr(record, "reason", None)
+        if isinstance(reason, str) and reason:
+            item = RecentReason(record.created, record.levelname, reason, record.name)
+            with self._lock_recent:
+                self._recent.append(item)
+
+    def recent(self) -> list[RecentReason]:
+        """Newest first."""
+        with self._lock_recent:
+            return list(reversed(self._recent))

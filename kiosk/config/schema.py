@@ -54,6 +54,8 @@ class UiConfig(_Strict):
     large_text: bool = False
     high_contrast: bool = False
     inactivity_timeout_s: Annotated[int, Field(ge=10, le=600)] = 60
+    voice_prompts: bool = True
+    """Say each prompt and challenge aloud (espeak-ng), in the session's language."""
 
 
 class SamReaderConfig(_Strict):

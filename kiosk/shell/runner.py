@@ -56,7 +56,7 @@ from kiosk.security.identity import ensure_demo_identity
 from kiosk.security.result import sign_result
 from kiosk.security.subject import read_site_key, subject_ref
 from kiosk.shell.jobs import DocumentJob, FaceJob, Job, ReaderSlot, SubjectScript
-from kiosk.store import enrolment, outbox
+from kiosk.store import audit, enrolment, outbox
 from kiosk.store.database import StoreDatabase, open_from_config
 from kiosk.store.errors import StoreError
 
@@ -157,6 +157,45 @@ class FlowRunner:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    def health(self) -> dict[str, object]:
+        """What the service screen shows: each device's state (with the reason code when it
+        did not open), and the outbox. Codes and counts only."""
+        devices: list[dict[str, str]] = []
+        for kind, settings in (("sam", self.config.readers.sam),
+                               ("pcsc", self.config.readers.pcsc)):  # fmt: skip
+            if settings is None:
+                continue
+            if kind in self.unavailable:
+                devices.append({"name": kind, "state": "unavailable",
+                                "reason": self.unavailable[kind]})  # fmt: skip
+            else:
+                state = "simulated" if kind in self.simulators else "ok"
+                devices.append({"name": kind, "state": state, "reason": ""})
+        camera = "simulated" if self._simulated_camera else "ok"
+        devices.append({"name": "camera", "state": camera if self._camera else "unavailable",
+                        "reason": ""})  # fmt: skip
+        status = None
+        if self._db is not None:
+            with self._lock:
+                status = outbox.status(self._db, now_ms=int(time.time() * 1000))
+        return {
+            "devices": devices,
+            "outbox": dict(status.counts) if status else {},
+            "oldest_unsent_s": (status.oldest_pending_age_ms or 0) // 1000 if status else 0,
+        }
+
+    def audit_service(self, action: str) -> None:
+        """An audit entry for service mode opened, closed or refused (an admin action)."""
+        if self._db is None:
+            return
+        try:
+            with self._lock:
+                audit.append(self._db, at_ms=int(time.time() * 1000), actor_kind="technician",
+                             actor_id="service_pin", action=action,
+                             record_kind="device")  # fmt: skip
+        except StoreError as exc:
+            log.error("service audit entry not written", extra={"reason": exc.reason})
 
     def waiting_to_sync(self) -> int:
         """Results not yet accepted by a gateway (pending or sending): the offline indicator."""

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,8 +18,10 @@ from PySide6.QtQuickControls2 import QQuickStyle
 
 from kiosk import __version__
 from kiosk.config import ConfigError, KioskConfig, load_config, resolve_path
-from kiosk.log import configure_logging
+from kiosk.flows.service import ServiceGate
+from kiosk.log import RecentReasons, configure_logging
 from kiosk.ui.controller import KioskController, QrProvider
+from kiosk.ui.voice import Voice
 
 if TYPE_CHECKING:
     from kiosk.shell.runner import FlowRunner
@@ -46,6 +49,15 @@ class KioskUi:
         )
         self.engine.addImageProvider("preview", self.controller.preview)
         self.engine.addImageProvider("qr", QrProvider())
+        self.voice = Voice(config.ui.voice_prompts)
+        self.controller.on_speak = self.voice.say
+        # Service mode: the staff PIN behind a lockout, and the recent reason codes to show.
+        from kiosk.shell.factory import staff_pin  # not at import: it pulls in the face stack
+
+        self.controller.gate = ServiceGate(check_pin=staff_pin(config), clock=time.monotonic)
+        self.recent = RecentReasons()
+        logging.getLogger().addHandler(self.recent)
+        self.controller.recent = self.recent
         self.runner: FlowRunner | None = None
         self.start_error: str | None = None
         self.engine.setInitialProperties(
@@ -97,6 +109,8 @@ class KioskUi:
     def close(self) -> None:
         """Close the window and let Qt delete the engine (and the controller it owns)."""
         self.controller.release()
+        self.voice.stop()
+        logging.getLogger().removeHandler(self.recent)
         if self._opening is not None:
             self._opening.join(30)
         if self.runner is not None:

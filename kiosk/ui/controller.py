@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +29,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickImageProvider
 
+from kiosk.flows.service import Door, ServiceGate
 from kiosk.flows.verification import Step, View
+from kiosk.log import RecentReasons
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +97,7 @@ class KioskController(QObject):
     readyChanged = Signal()
     previewChanged = Signal()
     waitingChanged = Signal()
+    serviceChanged = Signal()
 
     def __init__(
         self, engine: QQmlApplicationEngine, language: str, flow: str = "hospital_checkin"
@@ -101,6 +106,14 @@ class KioskController(QObject):
         super().__init__(engine)
         self._engine = engine
         self._flow = flow
+        self.gate: ServiceGate | None = None
+        """The service mode's PIN door; set by the app (no gate: no service mode)."""
+        self.recent: RecentReasons | None = None
+        self._service = ""  # "", "pin" or "open"
+        self._service_error = ""
+        self._health: dict[str, object] = {}
+        self.on_speak: Callable[[str, str], None] = lambda prompt, language: None
+        """Says a prompt id in a language (kiosk.ui.voice); set by the app."""
         self._translator = QTranslator(self)
         self._language = "en"
         self._view = View(step=Step.WELCOME, language=language)
@@ -124,6 +137,7 @@ class KioskController(QObject):
         self._runner = runner
         runner.on_change = self.apply_view  # type: ignore[attr-defined]
         runner.preview = self.preview.update  # type: ignore[attr-defined]
+        runner.speak = self.speak  # type: ignore[attr-defined]
         self._ready = True
         self._timer.start()
         self._sync_timer.start()
@@ -143,9 +157,14 @@ class KioskController(QObject):
             self._waiting = waiting
             self.waitingChanged.emit()
 
+    def speak(self, prompt: str) -> None:
+        self.on_speak(prompt, self._language)
+
     def apply_view(self, view: View) -> None:
-        old_step = self._view.step
+        old_step, old_challenge = self._view.step, self._view.challenge
         self._view = view
+        if view.challenge is not None and view.challenge != old_challenge:
+            self.speak(str(view.challenge))  # each new challenge is said as it appears
         self.viewChanged.emit()
         if view.step != old_step:
             log.info("screen", extra={"from": str(old_step), "to": str(view.step)})
@@ -245,6 +264,90 @@ class KioskController(QObject):
     @Property(str, constant=True)
     def flow(self) -> str:
         return self._flow
+
+    # -- service mode -------------------------------------------------------------------------
+    @Property(str, notify=serviceChanged)
+    def service(self) -> str:
+        return self._service
+
+    @Property(str, notify=serviceChanged)
+    def serviceError(self) -> str:
+        return self._service_error
+
+    @Property(int, notify=serviceChanged)
+    def serviceAttemptsLeft(self) -> int:
+        return self.gate.attempts_left() if self.gate else 0
+
+    @Property("QVariantList", notify=serviceChanged)
+    def serviceDevices(self) -> list:
+        return list(self._health.get("devices", []))  # type: ignore[call-overload]
+
+    @Property("QVariantList", notify=serviceChanged)
+    def serviceOutbox(self) -> list:
+        counts = self._health.get("outbox", {})
+        return [{"state": k, "count": v} for k, v in counts.items()]  # type: ignore[union-attr]
+
+    @Property(int, notify=serviceChanged)
+    def serviceOldestUnsent(self) -> int:
+        return int(self._health.get("oldest_unsent_s", 0))  # type: ignore[call-overload]
+
+    @Property("QVariantList", notify=serviceChanged)
+    def recentErrors(self) -> list:
+        if self._service != "open" or self.recent is None:
+            return []
+        return [
+            {"time": time.strftime("%m-%d %H:%M:%S", time.localtime(r.at)),
+             "reason": r.reason, "level": r.level}
+            for r in self.recent.recent()
+        ]  # fmt: skip
+
+    @Slot()
+    def openService(self) -> None:
+        """The hidden gesture: only on the welcome screen, where no session is open."""
+        if self.gate is None or self._runner is None or self._view.step != Step.WELCOME:
+            return
+        if self.gate.locked():
+            self._service_error = "UI_PIN_LOCKED"
+            log.warning("service mode locked", extra={"reason": "UI_PIN_LOCKED"})
+        else:
+            self._service, self._service_error = "pin", ""
+        self.serviceChanged.emit()
+
+    @Slot(str)
+    def servicePin(self, pin: str) -> None:
+        if self.gate is None or self._service != "pin":
+            return
+        door = self.gate.try_pin(pin)
+        if door is Door.OPEN:
+            self._service, self._service_error = "open", ""
+            self._runner.audit_service("service_mode_opened")  # type: ignore[union-attr]
+            log.info("service mode opened")
+            self._refresh_health()
+        elif door is Door.WRONG:
+            self._service_error = "UI_PIN_WRONG"
+            log.warning("service PIN refused", extra={"reason": "UI_PIN_WRONG"})
+        else:
+            self._service, self._service_error = "", "UI_PIN_LOCKED"
+            self._runner.audit_service("service_mode_locked")  # type: ignore[union-attr]
+            log.warning("service mode locked", extra={"reason": "UI_PIN_LOCKED"})
+        self.serviceChanged.emit()
+
+    @Slot()
+    def refreshService(self) -> None:
+        if self._service == "open":
+            self._refresh_health()
+            self.serviceChanged.emit()
+
+    @Slot()
+    def closeService(self) -> None:
+        if self._service == "open" and self._runner is not None:
+            self._runner.audit_service("service_mode_closed")  # type: ignore[attr-defined]
+            log.info("service mode closed")
+        self._service, self._service_error, self._health = "", "", {}
+        self.serviceChanged.emit()
+
+    def _refresh_health(self) -> None:
+        self._health = self._runner.health() if self._runner is not None else {}  # type: ignore[attr-defined]
 
     @Property(int, notify=waitingChanged)
     def waiting(self) -> int:

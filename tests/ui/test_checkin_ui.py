@@ -61,6 +61,10 @@ def test_a_patient_checks_in_and_the_session_is_wiped(qtbot, kiosk, language):
     qtbot.waitUntil(lambda: kiosk.controller.previewVersion > 5, timeout=30_000)
     qtbot.waitUntil(lambda: kiosk.controller.challenge != "", timeout=30_000)
     screenshot(kiosk, f"face_{language}")
+    # The prompt and the challenge on screen were also said aloud, in the session's language.
+    challenge = kiosk.controller.challenge
+    qtbot.waitUntil(lambda: (challenge, language) in kiosk.voice.history, timeout=5_000)
+    assert ("look_at_camera", language) in kiosk.voice.history
 
     at(qtbot, kiosk, "result")
     assert kiosk.controller.decision == "pass"

@@ -45,24 +45,37 @@
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="50"/>
+        <location filename="../qml/Main.qml" line="58"/>
         <source>Waiting to sync: %1</source>
         <translation>待同步：%1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="67"/>
+        <location filename="../qml/Main.qml" line="75"/>
         <source>Are you still there?</source>
         <translation>您还在吗？</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="74"/>
+        <location filename="../qml/Main.qml" line="82"/>
         <source>Everything will be cleared in %1 s.</source>
         <translation>%1 秒后将清除所有信息。</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="83"/>
+        <location filename="../qml/Main.qml" line="91"/>
         <source>Continue</source>
         <translation>继续</translation>
+    </message>
+</context>
+<context>
+    <name>PinPad</name>
+    <message>
+        <location filename="../qml/PinPad.qml" line="35"/>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location filename="../qml/PinPad.qml" line="36"/>
+        <source>OK</source>
+        <translation>确定</translation>
     </message>
 </context>
 <context>
@@ -203,39 +216,87 @@
     </message>
 </context>
 <context>
-    <name>StaffPinScreen</name>
+    <name>ServiceScreen</name>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="19"/>
-        <source>First visit: enrolment with staff</source>
-        <translation>首次认证：请工作人员协助登记</translation>
+        <location filename="../qml/ServiceScreen.qml" line="20"/>
+        <source>Service mode</source>
+        <translation>维护模式</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="28"/>
-        <source>You are not registered at this office yet. Please ask a member of staff to come to the kiosk.</source>
-        <translation>您尚未在本机构登记。请联系工作人员到自助机旁协助。</translation>
+        <location filename="../qml/ServiceScreen.qml" line="34"/>
+        <source>Staff and technicians: enter the service PIN.</source>
+        <translation>工作人员和技术人员：请输入维护密码。</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="35"/>
-        <source>Staff: enter your PIN to supervise the enrolment.</source>
-        <translation>工作人员：请输入您的密码以确认登记。</translation>
-    </message>
-    <message>
-        <location filename="../qml/StaffPinScreen.qml" line="44"/>
+        <location filename="../qml/ServiceScreen.qml" line="43"/>
         <source>Wrong PIN. Attempts left: %1</source>
         <translation>密码错误。剩余尝试次数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="76"/>
-        <source>Clear</source>
-        <translation>清除</translation>
+        <location filename="../qml/ServiceScreen.qml" line="66"/>
+        <source>Devices</source>
+        <translation>设备</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="77"/>
-        <source>OK</source>
-        <translation>确定</translation>
+        <location filename="../qml/ServiceScreen.qml" line="84"/>
+        <source>Results to sync</source>
+        <translation>待同步结果</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="97"/>
+        <location filename="../qml/ServiceScreen.qml" line="98"/>
+        <source>Oldest unsent: %1 s</source>
+        <translation>最早未发送：%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="107"/>
+        <source>Recent errors</source>
+        <translation>最近错误</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="111"/>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="133"/>
+        <source>Back to kiosk mode</source>
+        <translation>返回自助模式</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="133"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="141"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+</context>
+<context>
+    <name>StaffPinScreen</name>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="17"/>
+        <source>First visit: enrolment with staff</source>
+        <translation>首次认证：请工作人员协助登记</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="26"/>
+        <source>You are not registered at this office yet. Please ask a member of staff to come to the kiosk.</source>
+        <translation>您尚未在本机构登记。请联系工作人员到自助机旁协助。</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="33"/>
+        <source>Staff: enter your PIN to supervise the enrolment.</source>
+        <translation>工作人员：请输入您的密码以确认登记。</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="42"/>
+        <source>Wrong PIN. Attempts left: %1</source>
+        <translation>密码错误。剩余尝试次数：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="57"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -376,37 +437,37 @@
         <translation>领取养老金资格认证</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="26"/>
+        <location filename="../qml/WelcomeScreen.qml" line="35"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="37"/>
+        <location filename="../qml/WelcomeScreen.qml" line="46"/>
         <source>Prove for your pension that you are alive, with your resident ID card and your face.</source>
         <translation>使用居民身份证和人脸完成领取养老金资格认证。</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="38"/>
+        <location filename="../qml/WelcomeScreen.qml" line="47"/>
         <source>Verify your identity with your ID card or passport and your face.</source>
         <translation>请使用身份证或护照，并通过人脸完成身份核验。</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="63"/>
+        <location filename="../qml/WelcomeScreen.qml" line="72"/>
         <source>Start verification</source>
         <translation>开始核验</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="63"/>
+        <location filename="../qml/WelcomeScreen.qml" line="72"/>
         <source>Getting ready…</source>
         <translation>正在准备…</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="90"/>
+        <location filename="../qml/WelcomeScreen.qml" line="99"/>
         <source>Larger text</source>
         <translation>大字体</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="97"/>
+        <location filename="../qml/WelcomeScreen.qml" line="106"/>
         <source>High contrast</source>
         <translation>高对比度</translation>
     </message>

@@ -42,6 +42,14 @@ Window {
         }
     }
 
+    // Service mode over the welcome screen (hold its top-left corner for 3 s).
+    Loader {
+        anchors.fill: parent
+        z: 5
+        active: root.controller.service !== ""
+        sourceComponent: ServiceScreen { controller: root.controller; theme: appTheme; texts: appTexts }
+    }
+
     // Results waiting to sync (the kiosk works offline; staff see that sync is behind).
     Text {
         objectName: "syncIndicator"

@@ -1,6 +1,5 @@
 // Pension office, first visit: a member of staff unlocks the supervised enrolment with their
-// PIN. A large keypad rather than a keyboard: digits only, every key a touch target. The PIN
-// lives in this screen only until OK (then the flow checks it and forgets it).
+// PIN on a large keypad (PinPad.qml); the flow checks it and forgets it.
 import QtQuick
 import QtQuick.Layouts
 
@@ -10,7 +9,6 @@ Item {
     required property QtObject controller
     required property QtObject theme
     required property QtObject texts
-    property string pin: ""
 
     Banner {
         id: banner
@@ -46,49 +44,11 @@ Item {
             font.pixelSize: screen.theme.bodySize
         }
     }
-    ColumnLayout {
+    PinPad {
         anchors { verticalCenter: parent.verticalCenter; right: parent.right
                   margins: screen.theme.margin }
-        width: parent.width * 0.42
-        spacing: screen.theme.mm * 3
-        Text {
-            objectName: "pinDots"
-            Layout.alignment: Qt.AlignHCenter
-            text: screen.pin.length > 0 ? "\u25CF ".repeat(screen.pin.length).trim() : " "
-            color: screen.theme.foreground
-            font.pixelSize: screen.theme.titleSize
-        }
-        GridLayout {
-            Layout.alignment: Qt.AlignHCenter
-            columns: 3
-            rowSpacing: screen.theme.mm * 3
-            columnSpacing: screen.theme.mm * 3
-            Repeater {
-                model: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "ok"]
-                KioskButton {
-                    required property string modelData
-                    objectName: modelData === "clear" ? "pinClear"
-                              : modelData === "ok" ? "pinOk" : "pinKey" + modelData
-                    theme: screen.theme
-                    primary: modelData === "ok"
-                    implicitWidth: screen.theme.touchTarget * 2
-                    enabled: modelData !== "ok" || screen.pin.length >= 4
-                    text: modelData === "clear" ? qsTr("Clear")
-                        : modelData === "ok" ? qsTr("OK") : modelData
-                    onClicked: {
-                        if (modelData === "clear") {
-                            screen.pin = ""
-                        } else if (modelData === "ok") {
-                            const entered = screen.pin
-                            screen.pin = ""
-                            screen.controller.enterPin(entered)
-                        } else if (screen.pin.length < 12) {
-                            screen.pin += modelData
-                        }
-                    }
-                }
-            }
-        }
+        theme: screen.theme
+        onEntered: (pin) => screen.controller.enterPin(pin)
     }
     KioskButton {
         objectName: "backButton"

@@ -16,6 +16,15 @@ Item {
         theme: screen.theme
         title: screen.pension ? qsTr("Proof of life") : qsTr("Identity verification")
     }
+    MouseArea {
+        // The hidden door to service mode: hold the top-left corner for 3 seconds.
+        objectName: "serviceCorner"
+        anchors { left: parent.left; top: parent.top }
+        width: screen.theme.touchTarget
+        height: screen.theme.touchTarget
+        pressAndHoldInterval: 3000
+        onPressAndHold: screen.controller.openService()
+    }
 
     ColumnLayout {
         anchors.centerIn: parent
