@@ -7,14 +7,15 @@ languages into docs/screens/ (docs/screens.md shows them).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from PySide6.QtCore import QObject
-from PySide6.QtQuick import QQuickWindow
 
-from kiosk.config import load_config
 from kiosk.flows.messages import ReadProgress
 from kiosk.shell.jobs import SubjectScript
 from kiosk.ui.app import KioskUi
+from tests.ui.kiosk_window import running_kiosk
 from tests.ui.test_welcome import find, screenshot, tap, visible_texts
 
 pytestmark = pytest.mark.ui
@@ -22,15 +23,9 @@ LANGUAGES = ("zh_CN", "en")
 
 
 @pytest.fixture
-def kiosk(qtbot, demo_config_file) -> KioskUi:
-    ui = KioskUi(load_config(demo_config_file))
-    window: QQuickWindow = ui.window
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.size() == window.screen().size())
-    ui.start_devices()
-    qtbot.waitUntil(lambda: ui.controller.ready, timeout=60_000)
-    yield ui
-    ui.close()
+def kiosk(qtbot, demo_config_file) -> Iterator[KioskUi]:
+    with running_kiosk(qtbot, demo_config_file) as ui:
+        yield ui
 
 
 def at(qtbot, ui: KioskUi, screen: str, timeout: int = 60_000) -> None:

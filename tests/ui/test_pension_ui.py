@@ -10,13 +10,13 @@ template and is certified again. Screens are photographed in both languages.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage
-from PySide6.QtQuick import QQuickWindow
 
 from kiosk.config import load_config
 from kiosk.flows.pension import add_months
@@ -24,6 +24,7 @@ from kiosk.security.pin import DEMO_PIN
 from kiosk.store.database import open_from_config
 from kiosk.store.models import EnrolledTemplate, Result
 from kiosk.ui.app import KioskUi
+from tests.ui.kiosk_window import running_kiosk
 from tests.ui.test_checkin_ui import LANGUAGES, at
 from tests.ui.test_welcome import MIN_TOUCH_MM, find, screenshot, tap, visible_texts
 
@@ -39,16 +40,10 @@ def pension_config(demo_config_file: Path) -> Path:
 
 
 @pytest.fixture
-def kiosk(qtbot, pension_config) -> KioskUi:
-    ui = KioskUi(load_config(pension_config))
-    window: QQuickWindow = ui.window
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.size() == window.screen().size())
-    ui.start_devices()
-    qtbot.waitUntil(lambda: ui.controller.ready, timeout=60_000)
-    ui.runner.simulators["sam"].remove_card()
-    yield ui
-    ui.close()
+def kiosk(qtbot, pension_config) -> Iterator[KioskUi]:
+    with running_kiosk(qtbot, pension_config) as ui:
+        ui.runner.simulators["sam"].remove_card()
+        yield ui
 
 
 def enter_pin(qtbot, ui: KioskUi, pin: str) -> None:

@@ -7,6 +7,7 @@ docs/screens/ for the README.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,8 @@ from PySide6.QtCore import QObject, QPoint, QPointF, Qt
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 from PySide6.QtTest import QTest
 
-from kiosk.config import load_config
 from kiosk.ui.app import KioskUi
+from tests.ui.kiosk_window import running_kiosk
 
 pytestmark = pytest.mark.ui
 
@@ -24,18 +25,10 @@ MIN_TOUCH_MM = 15
 
 
 @pytest.fixture
-def kiosk(qtbot, demo_config_file) -> KioskUi:
-    ui = KioskUi(load_config(demo_config_file))
-    window: QQuickWindow = ui.window
-    qtbot.waitExposed(window)
-    # Full screen arrives as a resize after the first expose; on a loaded machine the
-    # first frames still have the windowed layout. Wait for the final geometry.
-    qtbot.waitUntil(lambda: window.size() == window.screen().size())
-    ui.start_devices()
-    qtbot.waitUntil(lambda: ui.controller.ready, timeout=60_000)
-    ui.runner.simulators["sam"].remove_card()  # these tests stop at "present your document"
-    yield ui
-    ui.close()
+def kiosk(qtbot, demo_config_file) -> Iterator[KioskUi]:
+    with running_kiosk(qtbot, demo_config_file) as ui:
+        ui.runner.simulators["sam"].remove_card()  # these tests stop at "present your document"
+        yield ui
 
 
 def _in_visual_tree(item: QQuickItem, name: str) -> QQuickItem | None:
