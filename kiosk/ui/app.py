@@ -22,6 +22,7 @@ from kiosk.flows.service import ServiceGate
 from kiosk.log import RecentReasons, configure_logging
 from kiosk.ui.controller import KioskController, QrProvider
 from kiosk.ui.voice import Voice
+from kiosk.ui.watchdog import Keepalive, kiosk_status
 
 if TYPE_CHECKING:
     from kiosk.shell.runner import FlowRunner
@@ -143,6 +144,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("bdmi-kiosk")
     app.setApplicationVersion(__version__)
     ui = KioskUi(config)
+    # systemd: READY on the first frame, watchdog pings from this event loop (kiosk/ui/watchdog.py).
+    _keepalive = Keepalive(
+        app,
+        ui.window,
+        config.device.mode,
+        status=lambda: kiosk_status(ui.controller.ready, ui.start_error),
+    )
     ui.start_devices()
     log.info(
         "kiosk started",
