@@ -242,6 +242,49 @@ class SyncConfig(_Strict):
     _expand_paths = field_validator("ca_file", "cert_file", "key_file")(_expand)
 
 
+class HealthConfig(_Strict):
+    """The self-test and the keepalive daemon (``kioskctl selftest``, ``bdmi-health``)."""
+
+    interval_s: Annotated[int, Field(ge=10, le=86_400)] = 300
+    """Seconds between two rounds of ``bdmi-health run`` (the self-test and the watches)."""
+    disk_warn_free_mb: Annotated[int, Field(ge=0, le=1_048_576)] = 1024
+    """Free space on the state dir's disk under which the self-test warns."""
+    disk_fail_free_mb: Annotated[int, Field(ge=0, le=1_048_576)] = 256
+    """Free space under which it fails (the store refuses results at ``store.min_free_mb``)."""
+    quota_warn_percent: Annotated[int, Field(ge=1, le=100)] = 90
+    """Warn when the store uses this share of ``store.quota_mb``."""
+    sync_lag_warn_s: Annotated[int, Field(ge=60, le=30 * 24 * 3600)] = 3600
+    """Warn when the oldest result no gateway accepted is older than this."""
+    cert_warn_days: Annotated[int, Field(ge=0, le=365)] = 30
+    """Warn when the mTLS client certificate or its CA expires within this many days."""
+    mqtt_timeout_s: Annotated[float, Field(ge=1.0, le=120.0)] = 10.0
+    integrity: Literal["quick", "full"] = "quick"
+    """``PRAGMA quick_check`` (seconds on a large store) or ``integrity_check`` (minutes)."""
+    services: tuple[str, ...] = ("bdmi-kiosk", "bdmi-sync")
+    """Services the daemon watches (``bdmi-sync`` only while ``sync.enabled``)."""
+    pid_dir: Path = Path("/run/bdmi-kiosk")
+    """Without systemd as PID 1: ``<pid_dir>/<service>.pid`` tells whether a service lives."""
+    recovery: bool = True
+    """Re-open a failed camera, reset a failed reader (each recorded in the audit log)."""
+    recovery_min_interval_s: Annotated[int, Field(ge=10, le=86_400)] = 300
+    """Least time between two recovery actions on one device; doubles after each failure."""
+    recovery_max_interval_s: Annotated[int, Field(ge=10, le=7 * 86_400)] = 3600
+
+    _expand_pid_dir = field_validator("pid_dir")(lambda v: v.expanduser())
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HealthConfig:
+        if self.disk_fail_free_mb > self.disk_warn_free_mb:
+            raise PydanticCustomError(
+                "health_order", "disk_fail_free_mb must not exceed disk_warn_free_mb"
+            )
+        if self.recovery_min_interval_s > self.recovery_max_interval_s:
+            raise PydanticCustomError(
+                "health_order", "recovery_min_interval_s must not exceed recovery_max_interval_s"
+            )
+        return self
+
+
 class KioskConfig(_Strict):
     device: DeviceConfig
     logging: LoggingConfig = LoggingConfig()
@@ -253,6 +296,7 @@ class KioskConfig(_Strict):
     security: SecurityConfig = SecurityConfig()
     sync: SyncConfig = SyncConfig()
     pension: PensionConfig = PensionConfig()
+    health: HealthConfig = HealthConfig()
 
     @model_validator(mode="after")
     def _production_uses_real_parts(self) -> KioskConfig:
