@@ -18,6 +18,11 @@ from pathlib import Path
 CONTRACTS_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = CONTRACTS_DIR / "build"
 IDV_REGISTRY = CONTRACTS_DIR / "idv_registry.py"
+SETTLEMENT = CONTRACTS_DIR / "settlement.py"
+DATA_REGISTRY = CONTRACTS_DIR / "data_registry.py"
+TEST_TOKEN = CONTRACTS_DIR / "test_token.py"
+"""A NEP-17 with an admin mint: private networks (tests, demo) only."""
+ALL_CONTRACTS = (IDV_REGISTRY, SETTLEMENT, DATA_REGISTRY, TEST_TOKEN)
 
 
 class ContractBuildError(RuntimeError):
@@ -59,12 +64,14 @@ def compile_contract(source: Path, output_dir: Path = DEFAULT_OUTPUT) -> Contrac
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Compile every contract of the project (there is one so far)."""
+    """Compile every contract of the project (progress on stderr, artifact paths on stdout)."""
     args = sys.argv[1:] if argv is None else argv
     output = Path(args[0]) if args else DEFAULT_OUTPUT
-    artifacts = compile_contract(IDV_REGISTRY, output)
-    print(artifacts.nef)
-    print(artifacts.manifest)
+    for number, source in enumerate(ALL_CONTRACTS, 1):
+        print(f"[{number}/{len(ALL_CONTRACTS)}] compiling {source.name} ...", file=sys.stderr)
+        artifacts = compile_contract(source, output)
+        print(artifacts.nef)
+        print(artifacts.manifest)
     return 0
 
 

@@ -21,7 +21,14 @@ from neo3.api.wrappers import ChainFacade, GasToken
 from neo3.core import types
 from neo3.wallet.account import Account
 
-from contracts.build import IDV_REGISTRY, ContractArtifacts, compile_contract
+from contracts.build import (
+    DATA_REGISTRY,
+    IDV_REGISTRY,
+    SETTLEMENT,
+    TEST_TOKEN,
+    ContractArtifacts,
+    compile_contract,
+)
 from edge_sync.chain import signing_pair
 from tests.harness.neogo import NeoGoNode
 
@@ -32,6 +39,24 @@ GAS = 10**8  # datoshi per GAS
 def registry_artifacts(tmp_path_factory: pytest.TempPathFactory) -> ContractArtifacts:
     """contracts/idv_registry.py compiled by neo3-boa, once per session."""
     return compile_contract(IDV_REGISTRY, tmp_path_factory.mktemp("contracts-build"))
+
+
+@pytest.fixture(scope="session")
+def settlement_artifacts(tmp_path_factory: pytest.TempPathFactory) -> ContractArtifacts:
+    """contracts/settlement.py (FeeSettlement) compiled by neo3-boa, once per session."""
+    return compile_contract(SETTLEMENT, tmp_path_factory.mktemp("contracts-build"))
+
+
+@pytest.fixture(scope="session")
+def data_registry_artifacts(tmp_path_factory: pytest.TempPathFactory) -> ContractArtifacts:
+    """contracts/data_registry.py (ConsentRegistry) compiled by neo3-boa, once per session."""
+    return compile_contract(DATA_REGISTRY, tmp_path_factory.mktemp("contracts-build"))
+
+
+@pytest.fixture(scope="session")
+def token_artifacts(tmp_path_factory: pytest.TempPathFactory) -> ContractArtifacts:
+    """contracts/test_token.py (BdmiTestToken, NEP-17) compiled by neo3-boa, once per session."""
+    return compile_contract(TEST_TOKEN, tmp_path_factory.mktemp("contracts-build"))
 
 
 def fund(node: NeoGoNode, accounts: list[Account], gas: int = 100) -> None:
