@@ -36,9 +36,9 @@ class DeviceConfig(_Strict):
     """Site id: lower-case letters, digits and dashes; it becomes part of MQTT topics."""
     mode: Mode = "production"
     state_dir: Path = Path("/var/lib/bdmi-kiosk")
-    flow: Literal["hospital_checkin", "pension_survival"] = "hospital_checkin"
-    """What this kiosk does: hospital check-in, or pension survival authentication at a
-    pension office."""
+    flow: FlowName = "hospital_checkin"
+    """What this kiosk does: hospital check-in, pension survival authentication at a
+    pension office, or an insurer's underwriting consent after a verification."""
 
     _expand_state_dir = field_validator("state_dir")(lambda v: v.expanduser())
 
@@ -200,6 +200,29 @@ class PensionConfig(_Strict):
     pin_lockout_s: Annotated[int, Field(ge=0, le=86_400)] = 300
 
 
+ConsentScope = Literal[
+    "hospital_records", "prescriptions", "lab_results", "imaging", "discharge_summaries"
+]
+ConsentPurpose = Literal["underwriting", "claims"]
+
+
+class ConsentConfig(_Strict):
+    """The terms an insurance consent kiosk shows (``device.flow = "insurance_consent"``).
+
+    Scope and purpose are codes the screen translates, never free text: the person reads the
+    same terms in either language, and the signed record hashes exactly these values."""
+
+    insurer: Annotated[str, Field(min_length=1, max_length=80)] = "Demo Mutual Insurance"
+    """The insurer's name as the screen shows it."""
+    relying_party: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")] = "ins-demo"
+    """The insurer's id at the gateway; it goes into the signed consent."""
+    relying_party_account: Annotated[str, Field(pattern=r"^0x[0-9a-f]{40}$")] | None = None
+    """The insurer's NEO account (script hash), when the gateway records consents on chain."""
+    data_scope: Annotated[list[ConsentScope], Field(min_length=1)] = ["hospital_records"]
+    purpose: ConsentPurpose = "underwriting"
+    duration_days: Annotated[int, Field(ge=1, le=3660)] = 365
+
+
 class SecurityConfig(_Strict):
     site_key_file: SecretFile | None = None
     """HMAC key that turns document numbers into pseudonymous ``subject_ref``s."""
@@ -297,6 +320,7 @@ class KioskConfig(_Strict):
     sync: SyncConfig = SyncConfig()
     pension: PensionConfig = PensionConfig()
     health: HealthConfig = HealthConfig()
+    consent: ConsentConfig = ConsentConfig()
 
     @model_validator(mode="after")
     def _production_uses_real_parts(self) -> KioskConfig:

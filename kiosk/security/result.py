@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import cbor2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -28,6 +28,9 @@ from kiosk import __version__
 from kiosk.security.device_key import DeviceKey, verify
 from kiosk.security.errors import SecurityError
 from kiosk.security.signed import SignedResult
+
+if TYPE_CHECKING:
+    from kiosk.security.consent_record import ConsentRecord
 
 SCHEMA_VERSION = 1
 MICRO = 1_000_000
@@ -135,7 +138,16 @@ def sign_result(result: VerificationResult, key: DeviceKey) -> SignedResult:
     )
 
 
-def decode_payload(payload: bytes) -> VerificationResult:
+def _model_for(kind: object) -> type[VerificationResult] | type[ConsentRecord]:
+    # Imported here: consent_record builds on this module's types.
+    from kiosk.security.consent_record import ConsentRecord
+
+    if kind == "consent":
+        return ConsentRecord
+    return VerificationResult  # and a wrong kind fails its validation, naming the field
+
+
+def decode_payload(payload: bytes) -> SignedRecord:
     """Parse and validate a payload; refuse anything that is not canonical CBOR of a valid
     record (the bytes that were signed must be the bytes a verifier would produce)."""
     try:
@@ -150,7 +162,7 @@ def decode_payload(payload: bytes) -> VerificationResult:
             reason="SEC_RESULT_VERSION",
         )
     try:
-        result = VerificationResult.model_validate(data)
+        result = _model_for(data.get("kind")).model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -165,7 +177,7 @@ def decode_payload(payload: bytes) -> VerificationResult:
     return result
 
 
-def verify_signed(signed: SignedResult, public_keys: dict[str, bytes]) -> VerificationResult:
+def verify_signed(signed: SignedResult, public_keys: dict[str, bytes]) -> SignedRecord:
     """The record inside ``signed`` if its signature verifies under the key it names and
     the envelope agrees with the payload; a ``SecurityError`` naming what failed if not."""
     public_key = public_keys.get(signed.key_id)
@@ -177,8 +189,10 @@ def verify_signed(signed: SignedResult, public_keys: dict[str, bytes]) -> Verifi
             reason="SEC_RESULT_SIGNATURE",
         )
     result = decode_payload(signed.payload)
-    envelope = (signed.result_id, signed.device_id, signed.key_id, signed.flow, signed.decision)
-    inside = (result.result_id, result.device_id, result.key_id, result.flow, result.decision)
+    envelope = (signed.result_id, signed.device_id, signed.key_id, signed.kind, signed.flow,
+                signed.decision)  # fmt: skip
+    inside = (result.result_id, result.device_id, result.key_id, result.kind, result.flow,
+              result.decision)  # fmt: skip
     if envelope != inside:
         raise SecurityError(
             "the envelope's fields differ from the signed payload's",
@@ -188,3 +202,5 @@ def verify_signed(signed: SignedResult, public_keys: dict[str, bytes]) -> Verifi
 
 
 APP_VERSION = __version__
+type SignedRecord = VerificationResult | ConsentRecord
+"""What a signed payload holds: a verification result or a consent record (``kind``)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from drivers.document import DocumentType
 from kiosk.config.schema import KioskConfig
+from kiosk.flows.consent import ConsentFlow, ConsentTerms
 from kiosk.flows.pension import PensionFlow
 from kiosk.flows.verification import VerificationFlow
 from kiosk.idv.decision import Assurance, FlowPolicy
@@ -43,21 +44,52 @@ def thresholds(config: KioskConfig) -> Callable[[MatchMode], MatchThresholds]:
     return for_mode
 
 
+def _verification(
+    config: KioskConfig, name: str, default: str, clock: Callable[[], float],
+    rng: random.Random | None,
+) -> dict[str, object]:  # fmt: skip
+    """What every flow that verifies a document holder is built with."""
+    required = config.idv.flows.get(name)
+    return {
+        "name": name,
+        "policy": FlowPolicy(require=Assurance(required.require if required else default)),
+        "thresholds": thresholds(config),
+        "liveness": liveness_policy(config),
+        "clock": clock,
+        "inactivity_s": float(config.ui.inactivity_timeout_s),
+        "language": config.ui.default_language,
+        "rng": rng or random.SystemRandom(),
+    }
+
+
 def hospital_checkin(
     config: KioskConfig, *, clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
 ) -> VerificationFlow:  # fmt: skip
-    required = config.idv.flows.get("hospital_checkin")
     return VerificationFlow(
-        name="hospital_checkin",
-        policy=FlowPolicy(require=Assurance(required.require if required else "EA5-")),
-        thresholds=thresholds(config),
-        liveness=liveness_policy(config),
-        clock=clock,
-        inactivity_s=float(config.ui.inactivity_timeout_s),
         accepted_documents=frozenset(DocumentType),
-        language=config.ui.default_language,
-        rng=rng or random.SystemRandom(),
+        **_verification(config, "hospital_checkin", "EA5-", clock, rng),  # type: ignore[arg-type]
+    )
+
+
+def consent_terms(config: KioskConfig) -> ConsentTerms:
+    consent = config.consent
+    return ConsentTerms(
+        insurer=consent.insurer,
+        data_scope=tuple(consent.data_scope),
+        purpose=consent.purpose,
+        duration_days=consent.duration_days,
+    )
+
+
+def insurance_consent(
+    config: KioskConfig, *, clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+) -> ConsentFlow:  # fmt: skip
+    return ConsentFlow(
+        accepted_documents=frozenset(DocumentType),
+        terms=consent_terms(config),
+        **_verification(config, "insurance_consent", "EA5+", clock, rng),  # type: ignore[arg-type]
     )
 
 
@@ -76,17 +108,9 @@ def pension_survival(
     config: KioskConfig, *, clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None, today: Callable[[], dt.date] = dt.date.today,
 ) -> PensionFlow:  # fmt: skip
-    required = config.idv.flows.get("pension_survival")
     pension = config.pension
     return PensionFlow(
-        name="pension_survival",
-        policy=FlowPolicy(require=Assurance(required.require if required else "EA5+")),
-        thresholds=thresholds(config),
-        liveness=liveness_policy(config),
-        clock=clock,
-        inactivity_s=float(config.ui.inactivity_timeout_s),
-        language=config.ui.default_language,
-        rng=rng or random.SystemRandom(),
+        **_verification(config, "pension_survival", "EA5+", clock, rng),  # type: ignore[arg-type]
         check_pin=staff_pin(config),
         today=today,
         validity_months=pension.validity_months,
@@ -100,4 +124,6 @@ def configured_flow(config: KioskConfig) -> VerificationFlow:
     """The flow ``device.flow`` names."""
     if config.device.flow == "pension_survival":
         return pension_survival(config)
+    if config.device.flow == "insurance_consent":
+        return insurance_consent(config)
     return hospital_checkin(config)

@@ -24,6 +24,7 @@ from drivers.errors import DriverError
 from kiosk.config.schema import KioskConfig
 from kiosk.devices import camera as open_camera
 from kiosk.devices import document_reader
+from kiosk.flows.consent import RecordConsent
 from kiosk.flows.messages import (
     CancelRead,
     Command,
@@ -50,6 +51,7 @@ from kiosk.flows.pension import (
 from kiosk.flows.verification import VerificationFlow, View
 from kiosk.idv.embedding import FaceEmbedder
 from kiosk.idv.record import verification_result
+from kiosk.security.consent_record import consent_record, sign_consent
 from kiosk.security.device_key import DeviceKey
 from kiosk.security.errors import SecurityError
 from kiosk.security.identity import ensure_demo_identity
@@ -57,6 +59,7 @@ from kiosk.security.result import sign_result
 from kiosk.security.subject import read_site_key, subject_ref
 from kiosk.shell.jobs import DocumentJob, FaceJob, Job, ReaderSlot, SubjectScript
 from kiosk.store import audit, enrolment, outbox
+from kiosk.store.consent import record_consent
 from kiosk.store.database import StoreDatabase, open_from_config
 from kiosk.store.errors import StoreError
 
@@ -248,6 +251,8 @@ class FlowRunner:
             elif isinstance(command, RecordResult):
                 threading.Thread(target=self._record, args=(command,), name="record",
                                  daemon=True).start()  # fmt: skip
+            elif isinstance(command, RecordConsent):
+                self._background(self._consent, command)
             elif isinstance(command, LookupEnrolment):
                 self._background(self._lookup, command)
             elif isinstance(command, Enrol):
@@ -338,4 +343,32 @@ class FlowRunner:
             return
         log.info("result recorded", extra={"result_id": signed.result_id,
                                            "decision": signed.decision})  # fmt: skip
+        self.events.put(Recorded(signed.result_id))
+
+    def _consent(self, command: RecordConsent) -> None:
+        """Sign and store the person's answer; posts ``Recorded`` (the consent record's id)
+        or ``RecordFailed`` with the reason code."""
+        assert self._db is not None and self._key is not None
+        terms = self.config.consent
+        try:
+            now_ms = int(time.time() * 1000)
+            record = consent_record(
+                key=self._key, site=self.config.device.site, decision=command.decision,
+                relying_party=terms.relying_party,
+                relying_party_account=terms.relying_party_account,
+                scope_hash=command.terms.digest(),
+                subject_ref=subject_ref(self._site_key, command.doc_type.value,
+                                        command.document_number),
+                verification_result_id=command.verification_result_id,
+                duration_days=command.terms.duration_days, now_ms=now_ms,
+            )  # fmt: skip
+            signed = sign_consent(record, self._key)
+            with self._lock:
+                record_consent(self._db, signed, record, now_ms=now_ms)
+        except (StoreError, SecurityError) as exc:
+            log.error("consent not recorded", extra={"reason": exc.reason})
+            self.events.put(RecordFailed(exc.reason))
+            return
+        log.info("consent recorded", extra={"result_id": signed.result_id,
+                                            "decision": signed.decision})  # fmt: skip
         self.events.put(Recorded(signed.result_id))
