@@ -9,6 +9,7 @@ and report through its queue, which a timer drains (``pump``) every 50 ms.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -260,6 +261,50 @@ class KioskController(QObject):
     @Property(int, notify=viewChanged)
     def pinAttemptsLeft(self) -> int:
         return getattr(self._view, "pin_attempts_left", None) or 0
+
+    # -- insurance consent: the terms on screen, the answer on the result ---------------------
+    def _terms(self) -> object | None:
+        return getattr(self._view, "terms", None)
+
+    @Property(str, notify=viewChanged)
+    def consentInsurer(self) -> str:
+        terms = self._terms()
+        return terms.insurer if terms else ""  # type: ignore[attr-defined]
+
+    @Property("QStringList", notify=viewChanged)
+    def consentScope(self) -> list[str]:
+        """Codes (``hospital_records``...); Texts.qml words them in the session's language."""
+        terms = self._terms()
+        return list(terms.data_scope) if terms else []  # type: ignore[attr-defined]
+
+    @Property(str, notify=viewChanged)
+    def consentPurpose(self) -> str:
+        terms = self._terms()
+        return terms.purpose if terms else ""  # type: ignore[attr-defined]
+
+    @Property(int, notify=viewChanged)
+    def consentDays(self) -> int:
+        terms = self._terms()
+        return terms.duration_days if terms else 0  # type: ignore[attr-defined]
+
+    @Property(str, notify=viewChanged)
+    def consentUntil(self) -> str:
+        """The last day the consent covers, as the person reads it on the terms."""
+        days = self.consentDays
+        return (dt.date.today() + dt.timedelta(days=days)).isoformat() if days else ""
+
+    @Property(str, notify=viewChanged)
+    def consentOutcome(self) -> str:
+        """``accepted``, ``declined`` or ``not_offered`` on the result screen, else empty."""
+        return getattr(self._view, "consent", None) or ""
+
+    @Slot()
+    def acceptConsent(self) -> None:
+        self._tap("accept")
+
+    @Slot()
+    def declineConsent(self) -> None:
+        self._tap("decline")
 
     @Property(str, constant=True)
     def flow(self) -> str:

@@ -231,16 +231,26 @@ def test_a_production_pension_kiosk_needs_the_staff_pin_file(tmp_path):
 
 def test_a_kiosk_runs_one_of_the_flows_it_has_screens_for(tmp_path):
     text = PRODUCTION_EXAMPLE.read_text(encoding="utf-8")
-    bad = text.replace('flow = "hospital_checkin"', 'flow = "insurance_consent"')
+    bad = text.replace('flow = "hospital_checkin"', 'flow = "account_opening"')
     config, issues = check_config(write(tmp_path, bad))
     assert config is None and [i.key for i in issues] == ["device.flow"]
     assert (
         issues[0].line
         == bad.splitlines().index(
-            'flow = "insurance_consent"   # or "pension_survival" at a pension office'
+            'flow = "account_opening"   # or "pension_survival" at a pension office'
         )
         + 1
     )
+
+
+def test_the_consent_demo_config_runs_the_consent_flow_with_coded_terms(tmp_path):
+    config = load_config(REPO / "kiosk" / "config" / "demo_consent.toml")
+    assert config.device.flow == "insurance_consent" and config.consent.purpose == "underwriting"
+    text = (REPO / "kiosk" / "config" / "demo_consent.toml").read_text(encoding="utf-8")
+    bad = text.replace('purpose = "underwriting"', 'purpose = "marketing"')
+    config, issues = check_config(write(tmp_path, bad))
+    assert config is None and [i.key for i in issues] == ["consent.purpose"]
+    assert issues[0].line == bad.splitlines().index('purpose = "marketing"') + 1
 
 
 def test_the_pension_demo_config_runs_the_pension_flow():

@@ -2,6 +2,49 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>ConsentScreen</name>
+    <message>
+        <location filename="../qml/ConsentScreen.qml" line="18"/>
+        <source>Insurance consent</source>
+        <translation>保险授权</translation>
+    </message>
+    <message>
+        <location filename="../qml/ConsentScreen.qml" line="28"/>
+        <source>%1 asks for your consent to see the following records:</source>
+        <translation>%1 请求您授权查阅以下记录：</translation>
+    </message>
+    <message>
+        <location filename="../qml/ConsentScreen.qml" line="51"/>
+        <source>Purpose: %1</source>
+        <translation>用途：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/ConsentScreen.qml" line="59"/>
+        <source>For %1 days, until %2. You can withdraw it at any time at the hospital&apos;s desk.</source>
+        <translation>有效期 %1 天，至 %2。您可以随时在医院服务台撤回授权。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ConsentScreen.qml" line="67"/>
+        <source>Your name and document number are not sent: the insurer receives a signed record of your answer only.</source>
+        <translation>不会发送您的姓名和证件号码：保险公司只收到您答复的签名记录。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ConsentScreen.qml" line="78"/>
+        <source>Decline</source>
+        <translation>不同意</translation>
+    </message>
+    <message>
+        <location filename="../qml/ConsentScreen.qml" line="85"/>
+        <source>I agree</source>
+        <translation>我同意</translation>
+    </message>
+    <message>
+        <location filename="../qml/ConsentScreen.qml" line="93"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>FaceScreen</name>
     <message>
         <location filename="../qml/FaceScreen.qml" line="17"/>
@@ -45,22 +88,22 @@
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="58"/>
+        <location filename="../qml/Main.qml" line="59"/>
         <source>Waiting to sync: %1</source>
         <translation>待同步：%1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="75"/>
+        <location filename="../qml/Main.qml" line="76"/>
         <source>Are you still there?</source>
         <translation>您还在吗？</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="82"/>
+        <location filename="../qml/Main.qml" line="83"/>
         <source>Everything will be cleared in %1 s.</source>
         <translation>%1 秒后将清除所有信息。</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="91"/>
+        <location filename="../qml/Main.qml" line="92"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
@@ -142,57 +185,82 @@
 <context>
     <name>ResultScreen</name>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="18"/>
+        <location filename="../qml/ResultScreen.qml" line="20"/>
         <source>Proof of life</source>
         <translation>领取养老金资格认证</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="19"/>
+        <location filename="../qml/ResultScreen.qml" line="21"/>
+        <source>Insurance consent</source>
+        <translation>保险授权</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="22"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="28"/>
+        <location filename="../qml/ResultScreen.qml" line="31"/>
         <source>Your proof of life is recorded</source>
         <translation>您的资格认证已完成</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="29"/>
+        <location filename="../qml/ResultScreen.qml" line="32"/>
+        <source>Your consent is recorded</source>
+        <translation>您的授权已记录</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="33"/>
+        <source>Your refusal is recorded</source>
+        <translation>您的拒绝已记录</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="34"/>
         <source>You are checked in</source>
         <translation>登记成功</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="30"/>
+        <location filename="../qml/ResultScreen.qml" line="35"/>
         <source>Please see the staff at the desk</source>
         <translation>请到服务台找工作人员</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="38"/>
+        <location filename="../qml/ResultScreen.qml" line="43"/>
         <source>Your reference</source>
         <translation>您的登记号</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="68"/>
+        <location filename="../qml/ResultScreen.qml" line="63"/>
+        <source>%1 may see the records you agreed to until %2.</source>
+        <translation>%1 可在 %2 之前查阅您同意的记录。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="65"/>
+        <source>%1 will not see your records.</source>
+        <translation>%1 不会看到您的记录。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="86"/>
         <source>Valid until %1</source>
         <translation>有效期至 %1</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="74"/>
+        <location filename="../qml/ResultScreen.qml" line="92"/>
         <source>Next proof due from %1</source>
         <translation>下次认证时间：%1 起</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="87"/>
+        <location filename="../qml/ResultScreen.qml" line="105"/>
         <source>We could not confirm your identity automatically. A member of staff will help you.</source>
         <translation>无法自动确认您的身份，工作人员将为您办理。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="88"/>
+        <location filename="../qml/ResultScreen.qml" line="106"/>
         <source>Your face did not match the document, or the face check was not completed.</source>
         <translation>人脸与证件不符，或人脸核验未完成。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="99"/>
+        <location filename="../qml/ResultScreen.qml" line="117"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -233,42 +301,42 @@
         <translation>密码错误。剩余尝试次数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="66"/>
+        <location filename="../qml/ServiceScreen.qml" line="69"/>
         <source>Devices</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="84"/>
+        <location filename="../qml/ServiceScreen.qml" line="90"/>
         <source>Results to sync</source>
         <translation>待同步结果</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="98"/>
+        <location filename="../qml/ServiceScreen.qml" line="106"/>
         <source>Oldest unsent: %1 s</source>
         <translation>最早未发送：%1 秒</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="107"/>
+        <location filename="../qml/ServiceScreen.qml" line="116"/>
         <source>Recent errors</source>
         <translation>最近错误</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="111"/>
+        <location filename="../qml/ServiceScreen.qml" line="120"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="133"/>
+        <location filename="../qml/ServiceScreen.qml" line="144"/>
         <source>Back to kiosk mode</source>
         <translation>返回自助模式</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="133"/>
+        <location filename="../qml/ServiceScreen.qml" line="144"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="141"/>
+        <location filename="../qml/ServiceScreen.qml" line="152"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
@@ -389,37 +457,72 @@
         <translation>请正视摄像头</translation>
     </message>
     <message>
+        <location filename="../qml/Texts.qml" line="35"/>
+        <source>Your hospital records</source>
+        <translation>您的住院及就诊记录</translation>
+    </message>
+    <message>
         <location filename="../qml/Texts.qml" line="36"/>
+        <source>Your prescriptions</source>
+        <translation>您的处方</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="37"/>
+        <source>Your laboratory results</source>
+        <translation>您的化验结果</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="38"/>
+        <source>Your imaging reports (X-ray, CT, MRI)</source>
+        <translation>您的影像检查报告（X光、CT、核磁共振）</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="39"/>
+        <source>Your discharge summaries</source>
+        <translation>您的出院小结</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="45"/>
+        <source>deciding on your insurance application</source>
+        <translation>审核您的投保申请</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="46"/>
+        <source>settling your insurance claim</source>
+        <translation>办理您的保险理赔</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="53"/>
         <source>The card was removed too early. Place it on the reader again and leave it there.</source>
         <translation>证件移开过早，请重新放在读卡器上，读取完成前不要移开。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="37"/>
+        <location filename="../qml/Texts.qml" line="54"/>
         <source>No card found. Place your card on the reader.</source>
         <translation>未检测到证件，请把证件放在读卡器上。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="38"/>
+        <location filename="../qml/Texts.qml" line="55"/>
         <source>This document cannot be used here. Please use another one.</source>
         <translation>此处不能使用该证件，请换一种证件。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="39"/>
+        <location filename="../qml/Texts.qml" line="56"/>
         <source>The session ended because nothing happened for a while.</source>
         <translation>长时间无操作，本次办理已结束。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="40"/>
+        <location filename="../qml/Texts.qml" line="57"/>
         <source>Too many wrong PINs: enrolment is locked for a few minutes. Please see the staff.</source>
         <translation>密码错误次数过多，登记已暂时锁定几分钟。请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="42"/>
+        <location filename="../qml/Texts.qml" line="59"/>
         <source>The result could not be saved. Please see the staff.</source>
         <translation>结果无法保存，请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="43"/>
+        <location filename="../qml/Texts.qml" line="60"/>
         <source>The document could not be read. Please try again or see the staff.</source>
         <translation>无法读取证件，请重试或联系工作人员。</translation>
     </message>

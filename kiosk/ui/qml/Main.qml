@@ -35,6 +35,7 @@ Window {
             case "lookup": return lookup
             case "staff_pin": return staffPin
             case "enrol": return face
+            case "consent": return consent
             case "saving": return saving
             case "result": return result
             default: return welcome
@@ -117,6 +118,10 @@ Window {
     Component {
         id: staffPin
         StaffPinScreen { controller: root.controller; theme: appTheme; texts: appTexts }
+    }
+    Component {
+        id: consent
+        ConsentScreen { controller: root.controller; theme: appTheme; texts: appTexts }
     }
     Component {
         id: saving

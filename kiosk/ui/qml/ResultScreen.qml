@@ -11,12 +11,15 @@ Item {
     readonly property bool passed: controller.decision === "pass" && controller.error === ""
     // Pension office: a recorded pass is a life certificate, with its dates and a QR code.
     readonly property bool certified: controller.validUntil !== ""
+    // Insurance consent: the person's recorded answer.
+    readonly property string consent: controller.consentOutcome
 
     Banner {
         anchors { left: parent.left; right: parent.right; top: parent.top }
         theme: screen.theme
         title: screen.controller.flow === "pension_survival" ? qsTr("Proof of life")
-                                                               : qsTr("Identity verification")
+               : screen.controller.flow === "insurance_consent" ? qsTr("Insurance consent")
+               : qsTr("Identity verification")
     }
     ColumnLayout {
         anchors.centerIn: parent
@@ -26,6 +29,8 @@ Item {
             objectName: "resultTitle"
             Layout.alignment: Qt.AlignHCenter
             text: screen.certified ? qsTr("Your proof of life is recorded")
+                  : screen.consent === "accepted" && screen.passed ? qsTr("Your consent is recorded")
+                  : screen.consent === "declined" && screen.passed ? qsTr("Your refusal is recorded")
                   : screen.passed ? qsTr("You are checked in")
                   : qsTr("Please see the staff at the desk")
             color: screen.passed ? screen.theme.accent : screen.theme.foreground
@@ -47,6 +52,19 @@ Item {
             color: screen.theme.foreground
             font.pixelSize: screen.theme.titleSize * 1.3
             font.family: "monospace"
+        }
+        Text {
+            objectName: "consentSummary"
+            Layout.fillWidth: true
+            visible: screen.passed && (screen.consent === "accepted" || screen.consent === "declined")
+            wrapMode: Text.WordWrap
+            horizontalAlignment: Text.AlignHCenter
+            text: screen.consent === "accepted"
+                  ? qsTr("%1 may see the records you agreed to until %2.")
+                    .arg(screen.controller.consentInsurer).arg(screen.controller.consentUntil)
+                  : qsTr("%1 will not see your records.").arg(screen.controller.consentInsurer)
+            color: screen.theme.muted
+            font.pixelSize: screen.theme.bodySize
         }
         RowLayout {
             objectName: "certificate"

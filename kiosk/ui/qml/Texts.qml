@@ -30,6 +30,23 @@ QtObject {
         default: return qsTr("Look straight at the camera")
         }
     }
+    function scope(code) {
+        switch (code) {
+        case "hospital_records": return qsTr("Your hospital records")
+        case "prescriptions": return qsTr("Your prescriptions")
+        case "lab_results": return qsTr("Your laboratory results")
+        case "imaging": return qsTr("Your imaging reports (X-ray, CT, MRI)")
+        case "discharge_summaries": return qsTr("Your discharge summaries")
+        default: return code
+        }
+    }
+    function purpose(code) {
+        switch (code) {
+        case "underwriting": return qsTr("deciding on your insurance application")
+        case "claims": return qsTr("settling your insurance claim")
+        default: return code
+        }
+    }
     function error(code) {
         switch (code) {
         case "": return ""
