@@ -6,6 +6,11 @@ moment it subscribes, even for a kiosk that has since gone silent.
 
     bdmi-health run [--once] [--config FILE]
 
+While ``bdmi-kiosk`` runs it owns the camera and the readers, so the round only checks that
+they are present (kiosk/ops/presence.py) and takes no recovery action; the full device checks
+and recovery run when the kiosk is down (crashed, stopped, or in a restart loop), which is
+when they are needed.
+
 ``run`` loops until SIGTERM; ``run --once`` does one round and exits with its code (0 ok or
 warnings, 1 a check failed, 2 usage or configuration), for a systemd timer.
 
@@ -49,6 +54,7 @@ from kiosk.ops.check import (
 )
 from kiosk.ops.context import CheckContext
 from kiosk.ops.mqtt_check import OPS_SYNC_DISABLED
+from kiosk.ops.presence import check_presence
 from kiosk.ops.recovery import Recovery, recover
 from kiosk.ops.selftest import plan
 from kiosk.ops.services import ServiceProbe, check_services, default_probe
@@ -63,6 +69,7 @@ SOURCE = "bdmi-health"
 OPS_SYNC_LAG = "OPS_SYNC_LAG"
 OPS_HEALTH_NOT_PUBLISHED = "OPS_HEALTH_NOT_PUBLISHED"
 EXIT_USAGE = 2
+_DEVICE_CHECKS = frozenset({"camera", "reader.sam", "reader.pcsc"})
 
 
 def check_sync_lag(ctx: CheckContext) -> Check:
@@ -203,8 +210,14 @@ def run_round(
     health = config.health
     try:
         at_ms = ctx.wall_ms()
+        kiosk_running = "bdmi-kiosk" in health.services and probe.state("bdmi-kiosk").active
+        devices = [p for p in plan(ctx) if p.name not in _DEVICE_CHECKS]
+        if kiosk_running:  # the kiosk owns the devices: look, do not touch (presence.py)
+            devices.insert(0, Planned("devices", lambda: check_presence(ctx)))
+        else:
+            devices = plan(ctx)
         planned: Sequence[Planned] = [
-            *plan(ctx),
+            *devices,
             Planned(
                 "services",
                 lambda: check_services(health.services, probe, sync_enabled=config.sync.enabled),
@@ -213,7 +226,7 @@ def run_round(
         ]
         checks = run_checks(planned, progress)
         recoveries: list[Recovery] = []
-        if health.recovery:
+        if health.recovery and not kiosk_running:
             checks, recoveries = recover(
                 ctx,
                 checks,

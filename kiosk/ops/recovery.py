@@ -180,6 +180,11 @@ def recover(
             continue
         now = ctx.wall_ms()
         if now < allowed_at:
+            log.info(
+                "recovery of %s held back until the rate limit allows it",
+                check.name,
+                extra={"reason": OPS_RECOVERY_RATE_LIMITED, "wait_s": (allowed_at - now) // 1000},
+            )
             done.append(
                 Recovery(check.name, step.action, trigger, "rate_limited", None, allowed_at)
             )

@@ -89,7 +89,10 @@ def test_a_round_publishes_retained_health_the_broker_hands_back(rig, tmp_path, 
     report = decode_health(read_retained(mosquitto_tls, topic))
     assert report["source"] == "bdmi-health"
     assert report["checks"]["service.bdmi-kiosk"] == {"status": "ok", "reason": None}
-    assert report["checks"]["card.sam"] == {"status": "ok", "reason": None}
+    # bdmi-kiosk runs, so it owns the devices: they are looked at, not opened.
+    assert report["checks"]["reader.sam"] == {"status": "ok", "reason": None}
+    assert report["checks"]["card.sam"] == {"status": "skipped", "reason": "OPS_DEVICE_IN_USE"}
+    assert report["checks"]["reader.pcsc"] == {"status": "ok", "reason": None}
     assert report["checks"]["sync"]["status"] == "ok"
     assert report["outbox"] == {"pending": 0, "sending": 0, "accepted": 0, "anchored": 0}
     assert report["disk_free_mb"] > 0
@@ -182,3 +185,22 @@ def test_the_daemon_loops_and_stops_on_sigterm(rig, tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_while_the_kiosk_runs_devices_are_only_looked_at(rig, tmp_path, sam):
+    """An unplugged SAM reader is seen as absent, and nothing opens or resets what the
+    kiosk holds (a status request on its serial line would break a read in progress)."""
+    with subprocess.Popen(["sleep", "60"]) as kiosk:
+        rig.health = {"pid_dir": pid_dir_with(tmp_path, **{"bdmi-kiosk": kiosk.pid}),
+                      "services": ["bdmi-kiosk"]}  # fmt: skip
+        rig.camera = str(tmp_path / "unplugged.avi")
+        config = rig.config()
+        sam.stop()
+        result = run_round(config, probe=PidFileProbe(config.health.pid_dir), publisher=None)
+        kiosk.kill()
+    found = {c.name: (c.status, c.reason) for c in result.checks}
+    assert found["reader.sam"] == ("fail", "OPS_DEVICE_ABSENT")
+    assert found["camera"] == ("fail", "OPS_DEVICE_ABSENT")
+    assert found["card.sam"] == ("skipped", "OPS_DEVICE_IN_USE")
+    assert found["service.bdmi-kiosk"] == ("ok", None)
+    assert result.recoveries == [] and recoveries(config) == []
