@@ -24,6 +24,8 @@ APT_PACKAGES=(
   libegl1 libgl1 libfontconfig1 libdbus-1-3
   fonts-noto-cjk espeak-ng
   systemd
+  mkosi   # builds the appliance image in images/ (tests/images runs `mkosi summary` and a build)
+  cage    # the image's kiosk compositor: systemd-analyze verify needs bdmi-display's ExecStart
   postgresql
 )
 
