@@ -178,9 +178,14 @@ async def checked_invoke(
     *,
     receipt_timeout: float = 60.0,
     receipt_retry_delay: float = 1.0,
+    must_return_true: bool = False,
 ) -> tuple[TxReceipt, noderpc.ExecutionResult | object]:
     """Test-invoke ``call``; broadcast only on HALT; wait for and check the receipt.
-    Returns the receipt and the (post-processed) result of the on-chain execution."""
+    Returns the receipt and the (post-processed) result of the on-chain execution.
+
+    ``must_return_true``: for methods that refuse by returning false instead of FAULTing
+    (NEP-17 ``transfer`` with a short balance or a missing witness): a false result is a
+    refusal too, and is not broadcast."""
     pairs = list(signers)
     try:
         test = await facade.test_invoke(call, signers=pairs)
@@ -190,6 +195,8 @@ async def checked_invoke(
         raise NodeUnavailable(method, exc) from exc
     if test.state != HALT:
         raise InvocationRefused(method, test.exception)
+    if must_return_true and not _returned_true(test.result):
+        raise InvocationRefused(method, f"{method} returned false")
     try:
         tx_hash = await facade.invoke_fast(call, signers=pairs)
     except noderpc.JsonRpcError as exc:
@@ -215,6 +222,35 @@ async def checked_invoke(
         result = call.execution_processor(execution, 0)
     tx = TxReceipt(tx_hash, receipt.included_in_block, execution.gas_consumed)
     return tx, result
+
+
+def _returned_true(result: object) -> bool:
+    """Whether a test invocation's result (raw, or unwrapped by the call's processor) is
+    the boolean true."""
+    if isinstance(result, noderpc.ExecutionResult):
+        if not result.stack:
+            return False
+        item = result.stack[0]
+        return item.type == noderpc.StackItemType.BOOL and item.as_bool()
+    return result is True
+
+
+async def read_call(
+    facade: ChainFacade, call: ContractMethodResult, method: str
+) -> noderpc.StackItem:
+    """A free read: test-invoke ``call`` without signers; the first stack item, or the
+    typed error (``InvocationRefused`` with the contract's reason, ``NodeUnavailable``)."""
+    try:
+        result = await facade.test_invoke(call, signers=[])
+    except noderpc.JsonRpcError as exc:
+        raise ChainError(f"{method}: the node refused the call: {exc}") from exc
+    except _UNREACHABLE as exc:
+        raise NodeUnavailable(method, exc) from exc
+    if result.state != HALT:
+        raise InvocationRefused(method, result.exception)
+    execution = result.result
+    assert isinstance(execution, noderpc.ExecutionResult)
+    return execution.stack[0]
 
 
 class IdvRegistryClient:
@@ -346,17 +382,7 @@ class IdvRegistryClient:
 
     async def _read(self, method: str, args: list[object] | None = None) -> noderpc.StackItem:
         call = self.contract.call_function(method, args)  # type: ignore[arg-type]
-        try:
-            result = await self.facade.test_invoke(call, signers=[])
-        except noderpc.JsonRpcError as exc:
-            raise ChainError(f"{method}: the node refused the call: {exc}") from exc
-        except _UNREACHABLE as exc:
-            raise NodeUnavailable(method, exc) from exc
-        if result.state != HALT:
-            raise InvocationRefused(method, result.exception)
-        execution = result.result
-        assert isinstance(execution, noderpc.ExecutionResult)
-        return execution.stack[0]
+        return await read_call(self.facade, call, method)
 
 
 async def deploy(

@@ -3,10 +3,12 @@
 Sub-commands, each a job an operator does:
 
 * ``run``: the service (MQTT intake, batching, anchoring, acks) until SIGTERM.
-* ``deploy``: compile and deploy the IdvRegistry with the admin wallet; prints its hash.
+* ``deploy``: compile and deploy the IdvRegistry with the admin wallet; prints its hash
+  (``--contract settlement|data-registry|test-token``: the others, edge_sync/deploy_contracts.py).
 * ``device register|rotate|revoke|list``: the device registry, in the gateway database and,
   when an admin wallet is configured, on chain (both, or the command fails and says which).
 * ``rejections``: what was refused lately, with reason codes.
+* ``followups``: fee settlements and consent records after anchoring, and why any waits.
 * ``proof verify RESULT_ID``: a stored result's Merkle proof against the root on chain.
 
 Exit codes: 0 ok, 1 the thing checked is bad or the work failed, 2 usage or configuration.
@@ -105,12 +107,14 @@ def key_id_of(public_key: bytes) -> str:
 
 # run -------------------------------------------------------------------------------------------
 def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
+    from edge_sync.followup_setup import build_follow_ups
     from edge_sync.gateway_service import GatewayService
 
     db = open_gateway_db(config.database)
     client = registry_client(config)
     if client.gateway_account is None:
         raise GatewayConfigError("CFG_MISSING: chain.wallet_file (the gateway's anchoring account)")
+    follow_ups = build_follow_ups(config, client.gateway_account, load_account, _now_ms)
     broker = config.broker
     service = GatewayService(
         db,
@@ -126,6 +130,7 @@ def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
         broker.client_id,
         batch_size=config.batch.max_size,
         batch_interval_s=config.batch.interval_s,
+        follow_ups=follow_ups,
     )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -142,6 +147,13 @@ def _deploy(config: GatewayConfig, args: argparse.Namespace) -> int:
 
     chain = config.chain
     admin = load_account(chain.admin_wallet_file, chain.admin_wallet_password_file, "admin_")
+    if args.contract != "idv-registry":
+        from edge_sync.deploy_contracts import DeployUsageError, deploy_other
+
+        try:
+            return deploy_other(config, args, admin)
+        except DeployUsageError as exc:
+            raise UsageError(str(exc)) from None
     print("compiling contracts/idv_registry.py with neo3-boa ...", file=sys.stderr)
     artifacts = compile_contract(IDV_REGISTRY, Path(args.build_dir))
     print(f"deploying to {chain.rpc_url} ...", file=sys.stderr)
@@ -244,6 +256,12 @@ def _rejections(config: GatewayConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def _followups(config: GatewayConfig, args: argparse.Namespace) -> int:
+    from edge_sync.followup_report import followups
+
+    return followups(config, args)
+
+
 # proof -----------------------------------------------------------------------------------------
 def _proof_verify(config: GatewayConfig, args: argparse.Namespace) -> int:
     open_gateway_db(config.database)
@@ -310,9 +328,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="the gateway service").set_defaults(handler=_run)
 
-    dep = sub.add_parser("deploy", help="compile and deploy the IdvRegistry (admin wallet)")
+    dep = sub.add_parser("deploy", help="compile and deploy a contract (admin wallet)")
     dep.add_argument("--build-dir", default="build/contracts")
-    dep.add_argument("--gateway-address", help="NEO address allowed to anchor")
+    dep.add_argument(
+        "--contract",
+        default="idv-registry",
+        choices=["idv-registry", "settlement", "data-registry", "test-token"],
+        help="which contract (default idv-registry); see docs/operations.md",
+    )
+    dep.add_argument("--gateway-address", help="NEO address allowed to anchor / record consents")
+    dep.add_argument("--registry", help="settlement: the IdvRegistry hash")
+    dep.add_argument("--token", help="settlement: the NEP-17 token hash")
+    dep.add_argument("--fee", type=int, help="settlement: fee per result, token units")
+    dep.add_argument("--payee", action="append", help="settlement: ADDRESS=BASIS_POINTS")
+    dep.add_argument("--mint", action="append", help="test-token: ADDRESS=AMOUNT")
     dep.set_defaults(handler=_deploy)
 
     device = sub.add_parser("device", help="the device registry").add_subparsers(
@@ -338,6 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
     rej = sub.add_parser("rejections", help="refused messages, newest first")
     rej.add_argument("--limit", type=int, default=50)
     rej.set_defaults(handler=_rejections)
+
+    fol = sub.add_parser("followups", help="fee settlements and consent records still waiting")
+    fol.add_argument("--limit", type=int, default=50)
+    fol.add_argument("--all", action="store_true", help="also those that are done")
+    fol.set_defaults(handler=_followups)
 
     proof = sub.add_parser("proof", help="Merkle proofs").add_subparsers(
         dest="action", required=True, metavar="ACTION"

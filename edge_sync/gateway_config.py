@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class _Strict(BaseModel):
@@ -46,12 +46,64 @@ class BatchConfig(_Strict):
     interval_s: Annotated[float, Field(ge=0.1, le=3600)] = 10.0
 
 
+HASH160 = r"^0x[0-9a-f]{40}$"
+
+
+class PayerConfig(_Strict):
+    """A relying party's paying account (a hospital's or insurer's prepaid NEO account, whose
+    key it entrusts to the operator's gateway) and the sites whose results it pays for."""
+
+    sites: Annotated[list[str], Field(min_length=1)]
+    wallet_file: Path
+    wallet_password_file: Path
+    fee_per_result: Annotated[int, Field(ge=1)]
+    """The fee this payer agreed to, in the token's smallest unit. The gateway pays only while
+    the contract's fee is exactly this (``GW_SETTLEMENT_FEE_MISMATCH`` otherwise), so an
+    admin's change of the tariff never spends a payer's tokens unannounced."""
+
+
+class SettlementConfig(_Strict):
+    """FeeSettlement: after a batch is anchored, each payer pays for its sites' results."""
+
+    contract_hash: Annotated[str, Field(pattern=HASH160)]
+    payers: list[PayerConfig] = []
+
+    @field_validator("payers")
+    @classmethod
+    def _one_payer_per_site(cls, payers: list[PayerConfig]) -> list[PayerConfig]:
+        seen: set[str] = set()
+        for payer in payers:
+            for site in payer.sites:
+                if site in seen:
+                    raise ValueError(f"site {site} has more than one payer")
+                seen.add(site)
+        return payers
+
+
+class RelyingPartyConfig(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+    """The id the kiosks' consent records name (``relying_party``, e.g. ``ins-001``)."""
+    account: Annotated[str, Field(pattern=HASH160)]
+    """Its NEO account (script hash), used when a consent record names none."""
+
+
+class ConsentConfig(_Strict):
+    """ConsentRegistry: accepted consents are recorded on chain once their batch is anchored."""
+
+    contract_hash: Annotated[str, Field(pattern=HASH160)]
+    relying_parties: list[RelyingPartyConfig] = []
+
+
 class GatewayConfig(_Strict):
     database: str = "sqlite:////var/lib/bdmi-gateway/gateway.sqlite"
     """``sqlite:///PATH`` (one gateway) or ``postgresql://user@host/db`` (a fleet)."""
     broker: BrokerConfig = BrokerConfig()
     chain: ChainConfig = ChainConfig()
     batch: BatchConfig = BatchConfig()
+    settlement: SettlementConfig | None = None
+    """Absent: no fees are settled."""
+    consent: ConsentConfig | None = None
+    """Absent: consents are anchored in batches like any result, but not recorded."""
 
 
 class GatewayConfigError(ValueError):

@@ -25,6 +25,7 @@ import paho.mqtt.client as mqtt
 from peewee import Database
 
 from edge_sync.batcher import AnchorChain, Batcher
+from edge_sync.followup import FollowUps
 from edge_sync.gateway_db import ReceivedResult
 from edge_sync.intake import Intake
 from edge_sync.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
@@ -43,6 +44,8 @@ class GatewayService:
     batch_interval_s: float = 10.0
     intake_batch: int = 200
     clock_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+    follow_ups: FollowUps | None = None
+    """Fee settlement and consent recording after each anchoring round (edge_sync/followup.py)."""
     counters: dict[str, int] = field(
         default_factory=lambda: {"received": 0, "accepted": 0, "rejected": 0, "anchored": 0}
     )
@@ -110,6 +113,8 @@ class GatewayService:
             row = ReceivedResult.get_by_id(ack.result_id)
             self.publish_ack(row.site, row.device_id, ack)
         self.counters["anchored"] += len(acks)
+        if self.follow_ups is not None:  # after the acks: a follow-up never delays one
+            await self.follow_ups.run_once()
         return len(acks)
 
     def connect(self) -> None:
