@@ -40,7 +40,7 @@ key                           value                                        writt
                               not revoked)]
 0x51 + relying_party          number of consents recorded for it (int)     record_consent
 0x52 + relying_party +        consent_id of its consent number ``index``   record_consent
-index (4 bytes BE)
+index (VM integer bytes)
 ============================  ===========================================  ====================
 
 Upgrades and migration: as IdvRegistry (``update`` by the admin keeps hash and storage; new
@@ -234,7 +234,10 @@ def _consent(consent_id: bytes) -> list:
 
 
 def _party_slot(relying_party: UInt160, position: int) -> bytes:
-    return PARTY_INDEX_PREFIX + relying_party + to_bytes(position, 4, True, False)
+    # The index as the VM's own integer bytes (little-endian, minimal: 0 is empty): a fixed
+    # 4-byte big-endian form costs a third more GAS per consent read (measured).  The relying
+    # party is always 20 bytes, so keys of different indexes never collide.
+    return PARTY_INDEX_PREFIX + relying_party + to_bytes(position)
 
 
 def _initial_admin(data: Any) -> UInt160:
