@@ -108,6 +108,7 @@ def test_a_round_publishes_retained_health_the_broker_hands_back(rig, tmp_path, 
 
 def test_a_failed_camera_is_reopened_and_the_attempt_is_audited_once(rig, tmp_path):
     rig.camera = str(tmp_path / "unplugged-camera.avi")
+    rig.sam_port = rig.pcsc_reader = None  # the camera alone: one recovery to account for
     rig.health = {"services": [], "recovery_min_interval_s": 600}
     config = rig.config()
     first = run_round(config, probe=PidFileProbe(tmp_path), publisher=None)
