@@ -129,6 +129,7 @@ class SimulatedSamReader:
         self.sam_status = status.SUCCESS  # set to 0x60 to simulate a failed self-test
         self.received: list[int] = []  # command codes, in order (for tests and the demo log)
         self._card: SimulatedIdentity | None = None
+        self._foreign = False
         self._found = False
         self._selected = False
         self._faults = _Faults()
@@ -197,12 +198,20 @@ class SimulatedSamReader:
 
     def insert_card(self, identity: SimulatedIdentity = SAMPLE_IDENTITIES[0]) -> None:
         with self._lock:
-            self._card = identity
+            self._card, self._foreign = identity, False
             self._found = self._selected = False
 
     def remove_card(self) -> None:
         with self._lock:
             self._card = None
+            self._foreign = False
+            self._found = self._selected = False
+
+    def insert_foreign_card(self) -> None:
+        """Another ISO 14443 type B card (a transit or social-security card): the SAM finds
+        and selects it, then refuses to read it with 0x40 (not a resident ID card)."""
+        with self._lock:
+            self._card, self._foreign = None, True
             self._found = self._selected = False
 
     def inject_garbage(self, data: bytes = b"\x00\x13\xaa\xaa\x55\xff\x96\x69") -> None:
@@ -312,6 +321,11 @@ class SimulatedSamReader:
         """The SAM's state machine: find, then select, then read. Called with the lock held."""
         if code in (Command.GET_SAM_STATUS, Command.RESET_SAM, Command.SET_MAX_RF_BYTES):
             return encode_response(self.sam_status)
+        if self._foreign and code in (Command.FIND_CARD, Command.SELECT_CARD):
+            self._found = self._selected = code == Command.SELECT_CARD
+            if code == Command.FIND_CARD:
+                return encode_response(status.FIND_CARD_SUCCESS, _FIND_CARD_DATA)
+            return encode_response(status.SUCCESS, _SELECT_CARD_DATA)
         if code == Command.FIND_CARD:
             self._found = self._card is not None
             self._selected = False
@@ -329,6 +343,8 @@ class SimulatedSamReader:
         if code in (Command.READ_BASE_MESSAGE, Command.READ_BASE_MESSAGE_WITH_FINGERPRINT):
             card, selected = self._card, self._selected
             self._found = self._selected = False
+            if self._foreign and selected:
+                return encode_response(status.UNRECOGNISED_CARD_TYPE)
             if card is None or not selected:
                 return encode_response(status.READ_CARD_FAIL)
             with_fp = code == Command.READ_BASE_MESSAGE_WITH_FINGERPRINT

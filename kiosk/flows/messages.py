@@ -98,6 +98,11 @@ Event = (
 class ReadDocument:
     """Wait for a document on any configured reader and read it."""
 
+    after_removal: bool = False
+    """First wait until no reader holds a card: after a failed or refused read, the card
+    still on the reader is the one that failed, and reading it again and again would only
+    repeat the error (and its spoken prompt) until the person takes it away."""
+
 
 @dataclass(frozen=True, slots=True)
 class CancelRead:

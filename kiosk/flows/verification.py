@@ -185,7 +185,7 @@ class VerificationFlow:
             self._inactivity.touch(now)
             self._go(Step.PRESENT_DOCUMENT, error=event.reason)
             self._emit(Speak("document_failed"))
-            self._emit(ReadDocument())
+            self._emit(ReadDocument(after_removal=True))
         elif isinstance(event, DocumentRead) and self.step in (
             Step.PRESENT_DOCUMENT,
             Step.READING,
@@ -222,7 +222,7 @@ class VerificationFlow:
         if event.evidence.doc_type not in self.accepted_documents:
             self._go(Step.PRESENT_DOCUMENT, error="UI_DOCUMENT_NOT_ACCEPTED")
             self._emit(Speak("document_not_accepted"))
-            self._emit(ReadDocument())
+            self._emit(ReadDocument(after_removal=True))
             return
         self.personal.read = event
         self._start_face()

@@ -115,14 +115,17 @@ class DocumentJob(Job):
     name = "document"
 
     def __init__(self, post: Post, readers: list[ReaderSlot], embedder: FaceEmbedder,
-                 poll_s: float = 0.2) -> None:  # fmt: skip
+                 poll_s: float = 0.2, *, after_removal: bool = False) -> None:  # fmt: skip
         super().__init__(post)
         self.readers = readers
         self.embedder = embedder
         self.poll_s = poll_s
+        self.after_removal = after_removal
 
     def run(self) -> None:
         self.post(ReadProgress("waiting", 0.0))
+        if self.after_removal:
+            self._wait_until_removed()
         while not self.stop.is_set():
             for slot in self.readers:
                 try:
@@ -133,6 +136,18 @@ class DocumentJob(Job):
                 if present:
                     self._read(slot)
                     return
+            self.stop.wait(self.poll_s)
+
+    def _wait_until_removed(self) -> None:
+        """The card that failed stays on the reader until the person takes it away; the
+        error stays on screen meanwhile. A reader that fails to answer ends the wait (the
+        polling below reports it)."""
+        while not self.stop.is_set():
+            try:
+                if not any(slot.reader.card_present() for slot in self.readers):
+                    return
+            except DriverError:
+                return
             self.stop.wait(self.poll_s)
 
     def _read(self, slot: ReaderSlot) -> None:

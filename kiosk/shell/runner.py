@@ -235,7 +235,10 @@ class FlowRunner:
         for command in commands:
             if isinstance(command, ReadDocument):
                 self._cancel("_read_job")
-                self._read_job = DocumentJob(self.events.put, self._readers, self.embedder).start()
+                self._read_job = DocumentJob(
+                    self.events.put, self._readers, self.embedder,
+                    after_removal=command.after_removal,
+                ).start()  # fmt: skip
             elif isinstance(command, CancelRead):
                 self._cancel("_read_job")
             elif isinstance(command, StartFace):

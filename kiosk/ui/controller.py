@@ -231,6 +231,11 @@ class KioskController(QObject):
         return str(self._view.decision) if self._view.decision else ""
 
     @Property(str, notify=viewChanged)
+    def reasonCodes(self) -> str:
+        """The decision's reason codes (``IDV_MATCH_REJECTED``...): codes, never data."""
+        return " · ".join(self._view.reasons)
+
+    @Property(str, notify=viewChanged)
     def reference(self) -> str:
         return self._view.reference or ""
 

@@ -155,7 +155,7 @@ def test_a_card_removed_mid_read_asks_again_and_keeps_reading():
     f.handle(ReadProgress("reading", 0.2))
     commands = f.handle(DocumentFailed("DRV_CARD_REMOVED"))
     assert f.step is Step.PRESENT_DOCUMENT and f.view().error == "DRV_CARD_REMOVED"
-    assert ReadDocument() in commands
+    assert ReadDocument(after_removal=True) in commands
 
 
 def test_a_card_the_flow_does_not_take_is_refused():
@@ -163,7 +163,7 @@ def test_a_card_the_flow_does_not_take_is_refused():
     f.handle(Tap("start"))
     commands = f.handle(read_event(descriptor(1)))
     assert f.step is Step.PRESENT_DOCUMENT and f.view().error == "UI_DOCUMENT_NOT_ACCEPTED"
-    assert ReadDocument() in commands and not f.holds_personal_data()
+    assert ReadDocument(after_removal=True) in commands and not f.holds_personal_data()
 
 
 def test_inactivity_warns_with_a_countdown_then_wipes():

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QObject
 
+from drivers.sam.frame import Command
 from kiosk.flows.messages import ReadProgress
+from kiosk.idv.embedding import load_rgb
 from kiosk.shell.jobs import SubjectScript
 from kiosk.ui.app import KioskUi
+from tests.drivers.shared_data import require_shared_data
 from tests.ui.kiosk_window import running_kiosk
 from tests.ui.test_welcome import find, screenshot, tap, visible_texts
 
@@ -112,6 +116,60 @@ def test_a_card_pulled_mid_read_says_so(qtbot, kiosk, language):
     screenshot(kiosk, f"present_document_error_{language}")
     tap(qtbot, kiosk, "backButton")
     at(qtbot, kiosk, "welcome")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_card_that_is_not_an_id_card_is_named_and_the_right_one_is_read(qtbot, kiosk, language):
+    kiosk.controller.setLanguage(language)
+    sam = kiosk.runner.simulators["sam"]
+    sam.insert_foreign_card()
+    tap(qtbot, kiosk, "startButton")
+    qtbot.waitUntil(lambda: kiosk.controller.error == "DRV_SAM_CARD_TYPE", timeout=30_000)
+    at(qtbot, kiosk, "present_document")
+    qtbot.waitUntil(lambda: find(kiosk, "documentError").property("visible"), timeout=5_000)
+    assert "DRV_SAM_CARD_TYPE" in visible_texts(kiosk)  # the code, small, for the staff
+    screenshot(kiosk, f"present_document_wrong_card_{language}")
+    # The error stays while the card stays: the reader is not asked to read it again.
+    reads = sam.received.count(Command.READ_BASE_MESSAGE)
+    assert kiosk.controller.error == "DRV_SAM_CARD_TYPE"
+    seen = len(sam.received)
+    sam.remove_card()  # the person takes it away ...
+    qtbot.waitUntil(lambda: Command.FIND_CARD in sam.received[seen:], timeout=10_000)
+    assert sam.received.count(Command.READ_BASE_MESSAGE) == reads == 1
+    sam.insert_card()  # ... and places their ID card
+    at(qtbot, kiosk, "face")
+    tap(qtbot, kiosk, "backButton")
+    at(qtbot, kiosk, "welcome")
+    assert not kiosk.runner.flow.holds_personal_data()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_someone_else_in_front_of_the_camera_is_not_checked_in(
+    qtbot, demo_config_file, pcscd_vpcd, language
+):
+    # The passport's chip portrait is the reference (an ID card's WLT photo cannot be
+    # decoded); the camera shows another person, who follows every prompt.
+    text = demo_config_file.read_text(encoding="utf-8").replace(
+        '[readers.pcsc]\nkind = "simulated"',
+        f'[readers.pcsc]\nkind = "simulated"\nsimulated_vpcd_port = {pcscd_vpcd.vpcd_port}',
+    )
+    demo_config_file.write_text(text, encoding="utf-8")
+    stranger = load_rgb(require_shared_data("faces", "deepface_pairs", "img1.jpg"))
+    with running_kiosk(qtbot, demo_config_file) as ui:
+        ui.controller.setLanguage(language)
+        ui.runner.simulators["sam"].remove_card()
+        ui.runner.simulators["camera"].set_portrait(np.ascontiguousarray(stranger))
+        tap(qtbot, ui, "startButton")
+        at(qtbot, ui, "result", timeout=90_000)
+        view = ui.runner.flow.view()
+        assert ui.controller.decision in ("fail", "referred"), view
+        assert view.reasons and any(r.startswith("IDV_MATCH_") for r in view.reasons), view
+        codes = find(ui, "resultReasonCodes")
+        assert codes.property("visible") and "IDV_MATCH_" in codes.property("text")
+        screenshot(ui, f"result_mismatch_{language}")
+        tap(qtbot, ui, "doneButton")
+        at(qtbot, ui, "welcome")
+        assert not ui.runner.flow.holds_personal_data()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -139,17 +139,17 @@
         <translation>请出示您的证件</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="46"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="55"/>
         <source>ID card: place it on the reader</source>
         <translation>身份证：请放在读卡器上</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="52"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="61"/>
         <source>Passport: open it at the photo page and lay it on the reader</source>
         <translation>护照：请翻开照片页，放在读卡器上</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="62"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="71"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -255,12 +255,17 @@
         <translation>无法自动确认您的身份，工作人员将为您办理。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="106"/>
-        <source>Your face did not match the document, or the face check was not completed.</source>
-        <translation>人脸与证件不符，或人脸核验未完成。</translation>
+        <location filename="../qml/ResultScreen.qml" line="107"/>
+        <source>Your face did not match the photo in your document.</source>
+        <translation>您的面部与证件照片不符。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="117"/>
+        <location filename="../qml/ResultScreen.qml" line="108"/>
+        <source>The face check was not completed.</source>
+        <translation>面部核验未完成。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="129"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -503,26 +508,31 @@
     </message>
     <message>
         <location filename="../qml/Texts.qml" line="55"/>
+        <source>This card is not a resident ID card. Please take it away and place your ID card on the reader.</source>
+        <translation>这张卡不是居民身份证。请取走它，把您的身份证放到读卡器上。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="56"/>
         <source>This document cannot be used here. Please use another one.</source>
         <translation>此处不能使用该证件，请换一种证件。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="56"/>
+        <location filename="../qml/Texts.qml" line="57"/>
         <source>The session ended because nothing happened for a while.</source>
         <translation>长时间无操作，本次办理已结束。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="57"/>
+        <location filename="../qml/Texts.qml" line="58"/>
         <source>Too many wrong PINs: enrolment is locked for a few minutes. Please see the staff.</source>
         <translation>密码错误次数过多，登记已暂时锁定几分钟。请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="59"/>
+        <location filename="../qml/Texts.qml" line="60"/>
         <source>The result could not be saved. Please see the staff.</source>
         <translation>结果无法保存，请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="60"/>
+        <location filename="../qml/Texts.qml" line="61"/>
         <source>The document could not be read. Please try again or see the staff.</source>
         <translation>无法读取证件，请重试或联系工作人员。</translation>
     </message>

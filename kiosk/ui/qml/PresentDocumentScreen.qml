@@ -38,6 +38,15 @@ Item {
             color: "#b3261e"
             font.pixelSize: screen.theme.bodySize
         }
+        Text {  // the code itself, small, for the staff and the technician guide
+            objectName: "documentErrorCode"
+            Layout.alignment: Qt.AlignHCenter
+            visible: screen.controller.error !== ""
+            text: screen.controller.error
+            color: screen.theme.muted
+            font.pixelSize: screen.theme.bodySize * 0.6
+            font.family: "monospace"
+        }
         RowLayout {
             Layout.alignment: Qt.AlignHCenter
             spacing: screen.theme.margin * 2

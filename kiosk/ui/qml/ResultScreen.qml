@@ -103,9 +103,21 @@ Item {
             text: screen.controller.error !== "" ? screen.texts.error(screen.controller.error)
                   : screen.controller.decision === "referred"
                     ? qsTr("We could not confirm your identity automatically. A member of staff will help you.")
-                    : qsTr("Your face did not match the document, or the face check was not completed.")
+                    : screen.controller.reasonCodes.indexOf("IDV_MATCH_REJECTED") >= 0
+                      ? qsTr("Your face did not match the photo in your document.")
+                      : qsTr("The face check was not completed.")
             color: screen.theme.muted
             font.pixelSize: screen.theme.bodySize
+        }
+        Text {  // the codes, small, for the staff at the desk and the technician guide
+            objectName: "resultReasonCodes"
+            Layout.alignment: Qt.AlignHCenter
+            visible: !screen.passed && text !== ""
+            text: screen.controller.error !== "" ? screen.controller.error
+                                                 : screen.controller.reasonCodes
+            color: screen.theme.muted
+            font.pixelSize: screen.theme.bodySize * 0.6
+            font.family: "monospace"
         }
     }
     KioskButton {
