@@ -48,7 +48,7 @@ def _pairs(values: list[str], option: str) -> list[tuple[types.UInt160, int]]:
     pairs = []
     for value in values:
         account, sep, number = value.partition("=")
-        if not sep or not number.isdigit():
+        if not sep or not (number.isascii() and number.isdigit()):  # "²".isdigit() too
             raise DeployUsageError(f"{option}: {value!r} is not ADDRESS=INTEGER")
         pairs.append((_address(account, option), int(number)))
     return pairs
