@@ -400,6 +400,12 @@ class PcscPassportReader(OpenCloseContext):
         self._access = BasicAccessControl(mrz_information)
         self._mrz_information = mrz_information
 
+    def clear_access_key(self) -> None:
+        """Forget the key (it is personal data: the holder's number and dates) when the
+        session that typed it ends."""
+        self._access = None
+        self._mrz_information = None
+
     def read(self) -> IdentityDocument:
         """Read the document on the reader; everything or a typed error."""
         result = self.read_chip()

@@ -76,6 +76,9 @@ class PcscReaderConfig(_Strict):
     """Directory of trusted CSCA certificates for passive authentication."""
     simulated_vpcd_port: Annotated[int, Field(ge=1, le=65535)] = 35963
     """Where the simulated passport plugs into pcscd's vpcd driver (Debian's default)."""
+    simulated_mrz_known: bool = True
+    """The demo knows the specimen passport's MRZ, as if it had been swiped; ``false`` makes
+    the kiosk ask for it on screen, as for a real passport without an MRZ reader."""
 
     _expand_csca = field_validator("csca_dir")(_expand)
 

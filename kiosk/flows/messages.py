@@ -18,13 +18,18 @@ from kiosk.idv.liveness import LivenessReport
 
 
 # -- events --------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Tap:
     """A person pressed ``action`` (``start``, ``back``, ``cancel``, ``retry``, ``done``,
-    ``accept``, ``decline``); ``value`` carries e.g. the language or a PIN."""
+    ``accept``, ``decline``, ``pin``, ``mrz``); ``value`` carries e.g. the language, a PIN
+    or the typed MRZ fields, so the repr shows only the language."""
 
     action: str
     value: str | None = None
+
+    def __repr__(self) -> str:
+        shown = self.value if self.action == "language" else ("<redacted>" if self.value else None)
+        return f"Tap({self.action!r}, {shown!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,18 @@ class ReadDocument:
     repeat the error (and its spoken prompt) until the person takes it away."""
 
 
+@dataclass(frozen=True, slots=True, repr=False)
+class SetAccessKey:
+    """Give the chip readers the BAC key the person typed (``MRZ_information``: document
+    number, birth and expiry dates with their check digits). Personal data: the shell keeps
+    it only in the reader, and drops it at ``Wiped``."""
+
+    mrz_information: str
+
+    def __repr__(self) -> str:
+        return "SetAccessKey(<redacted>)"
+
+
 @dataclass(frozen=True, slots=True)
 class CancelRead:
     pass
@@ -146,4 +163,6 @@ class Wiped:
     (preview frames, decoded portraits)."""
 
 
-Command = ReadDocument | CancelRead | StartFace | StopFace | RecordResult | Speak | Wiped
+Command = (
+    ReadDocument | SetAccessKey | CancelRead | StartFace | StopFace | RecordResult | Speak | Wiped
+)

@@ -20,6 +20,8 @@ from enum import StrEnum
 import numpy as np
 
 from drivers.document import DocumentType
+from drivers.mrz.errors import MrzError
+from drivers.mrz.mrz_information import mrz_information_from_fields
 from kiosk.flows.inactivity import Inactivity
 from kiosk.flows.messages import (
     CancelRead,
@@ -34,6 +36,7 @@ from kiosk.flows.messages import (
     Recorded,
     RecordFailed,
     RecordResult,
+    SetAccessKey,
     Speak,
     StartFace,
     StopFace,
@@ -50,6 +53,9 @@ from kiosk.idv.matching import MatchMode, MatchResult, MatchThresholds, match, m
 class Step(StrEnum):
     WELCOME = "welcome"
     PRESENT_DOCUMENT = "present_document"
+    MRZ_ENTRY = "mrz_entry"
+    """A passport or eID chip is on the reader and the kiosk needs its BAC key: the person
+    types the document number and the two dates from the data page."""
     READING = "reading"
     FACE = "face"
     SAVING = "saving"
@@ -91,6 +97,14 @@ class View:
     decision: Decision | None = None
     reasons: tuple[str, ...] = ()
     reference: str | None = None
+    field: str | None = None
+    """On the MRZ entry: the field an error names (``document_number``, ``birth_date``...)."""
+
+
+CHIP_DOCUMENTS = frozenset({DocumentType.ICAO_TD3, DocumentType.ICAO_TD1, DocumentType.ICAO_TD2})
+NO_ACCESS_KEY = "DRV_EMRTD_NO_ACCESS_KEY"
+ACCESS_DENIED = "DRV_EMRTD_BAC_DENIED"
+"""The reader's codes for "no BAC key yet" and "the chip refused the key" (drivers.emrtd)."""
 
 
 def reference_code(result_id: str) -> str:
@@ -162,6 +176,8 @@ class VerificationFlow:
             return
         if self.step is Step.WELCOME and action == "start":
             self._begin()
+        elif self.step is Step.MRZ_ENTRY and action == "mrz":
+            self._mrz_entered(tap.value or "")
         elif self.step is Step.RESULT and action == "done":
             self._abandon()
 
@@ -183,9 +199,7 @@ class VerificationFlow:
             Step.READING,
         ):
             self._inactivity.touch(now)
-            self._go(Step.PRESENT_DOCUMENT, error=event.reason)
-            self._emit(Speak("document_failed"))
-            self._emit(ReadDocument(after_removal=True))
+            self._document_failed(event.reason)
         elif isinstance(event, DocumentRead) and self.step in (
             Step.PRESENT_DOCUMENT,
             Step.READING,
@@ -216,6 +230,38 @@ class VerificationFlow:
         self._inactivity.touch(self._started_at)
         self._go(Step.PRESENT_DOCUMENT)
         self._emit(Speak("present_document"))
+        self._emit(ReadDocument())
+
+    def _document_failed(self, reason: str) -> None:
+        chips = self.accepted_documents & CHIP_DOCUMENTS
+        if reason == NO_ACCESS_KEY and chips:
+            # A chip the kiosk has no key for: ask for the data page's three fields; the
+            # chip stays on the reader meanwhile, and is read as soon as they are typed.
+            self._go(Step.MRZ_ENTRY)
+            self._emit(Speak("enter_mrz"))
+        elif reason == NO_ACCESS_KEY:
+            self._go(Step.PRESENT_DOCUMENT, error="UI_DOCUMENT_NOT_ACCEPTED")
+            self._emit(Speak("document_not_accepted"))
+            self._emit(ReadDocument(after_removal=True))
+        elif reason == ACCESS_DENIED and chips:
+            # The typed data does not open the chip: a typo, most likely. Ask again.
+            self._go(Step.MRZ_ENTRY, error=reason)
+            self._emit(Speak("check_mrz"))
+        else:
+            self._go(Step.PRESENT_DOCUMENT, error=reason)
+            self._emit(Speak("document_failed"))
+            self._emit(ReadDocument(after_removal=True))
+
+    def _mrz_entered(self, value: str) -> None:
+        number, _, dates = value.partition("|")
+        birth, _, expiry = dates.partition("|")
+        try:
+            key = mrz_information_from_fields(number, birth, expiry)
+        except MrzError as exc:
+            self._go(Step.MRZ_ENTRY, error=exc.reason, field=exc.field)
+            return
+        self._go(Step.READING, progress=0.1, read_stage="waiting")
+        self._emit(SetAccessKey(key))
         self._emit(ReadDocument())
 
     def _document_read(self, event: DocumentRead) -> None:
@@ -267,7 +313,7 @@ class VerificationFlow:
 
     def _abandon(self, reason: str | None = None) -> None:
         """Back to welcome from anywhere: cancel the running job, wipe, forget."""
-        if self.step in (Step.PRESENT_DOCUMENT, Step.READING):
+        if self.step in (Step.PRESENT_DOCUMENT, Step.MRZ_ENTRY, Step.READING):
             self._emit(CancelRead())
         elif self.step is Step.FACE:
             self._emit(StopFace())

@@ -33,6 +33,7 @@ from kiosk.flows.messages import (
     Recorded,
     RecordFailed,
     RecordResult,
+    SetAccessKey,
     Speak,
     StartFace,
     StopFace,
@@ -109,6 +110,8 @@ class FlowRunner:
     _key: DeviceKey | None = None
     _site_key: bytes = b""
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _known_keys: dict[int, str] = field(default_factory=dict)
+    """Readers whose access key is part of the setup (the demo's specimen), by ``id``."""
 
     # -- lifetime ------------------------------------------------------------------------------
     def open(self) -> None:
@@ -125,9 +128,10 @@ class FlowRunner:
                 log.error("reader unavailable", extra={"reader": kind, "reason": exc.reason})
                 self.unavailable[kind] = exc.reason
                 continue
-            if opened.access_mrz is not None:
+            if opened.access_mrz is not None and self._mrz_known(kind):
                 # The specimen passport's MRZ; a real passport's comes from the MRZ entry step.
                 opened.reader.set_access_key(opened.access_mrz)  # type: ignore[attr-defined]
+                self._known_keys[id(opened.reader)] = opened.access_mrz
             self._readers.append(ReaderSlot(opened.reader, sam=kind == "sam"))
             if opened.simulator is not None:
                 self.simulators[kind] = opened.simulator
@@ -239,6 +243,9 @@ class FlowRunner:
                     self.events.put, self._readers, self.embedder,
                     after_removal=command.after_removal,
                 ).start()  # fmt: skip
+            elif isinstance(command, SetAccessKey):
+                for slot in self._chip_readers():
+                    slot.reader.set_access_key(command.mrz_information)  # type: ignore[attr-defined]
             elif isinstance(command, CancelRead):
                 self._cancel("_read_job")
             elif isinstance(command, StartFace):
@@ -264,6 +271,23 @@ class FlowRunner:
                 self.speak(command.prompt)
             elif isinstance(command, Wiped):
                 self.preview(None)
+                self._forget_typed_keys()
+
+    def _mrz_known(self, kind: str) -> bool:
+        pcsc = self.config.readers.pcsc
+        return kind != "pcsc" or pcsc is None or pcsc.simulated_mrz_known
+
+    def _chip_readers(self) -> list[ReaderSlot]:
+        return [slot for slot in self._readers if hasattr(slot.reader, "set_access_key")]
+
+    def _forget_typed_keys(self) -> None:
+        """A typed key is the holder's number and dates: gone with the session."""
+        for slot in self._chip_readers():
+            known = self._known_keys.get(id(slot.reader))
+            if known is not None:
+                slot.reader.set_access_key(known)  # type: ignore[attr-defined]
+            else:
+                slot.reader.clear_access_key()  # type: ignore[attr-defined]
 
     def _background(self, work: Callable[[object], None], command: object) -> None:
         # Store reads and writes (an fsync each) stay off the UI thread.

@@ -452,6 +452,16 @@ class KioskController(QObject):
     def keepGoing(self) -> None:
         self._tap("continue")
 
+    @Property(str, notify=viewChanged)
+    def mrzField(self) -> str:
+        """On the MRZ entry, the field an error names (never what was typed)."""
+        return self._view.field or ""
+
+    @Slot(str, str, str)
+    def enterMrz(self, number: str, birth: str, expiry: str) -> None:
+        """The photo page's three fields, straight to the flow; never logged, never kept."""
+        self._tap("mrz", f"{number}|{birth}|{expiry}")
+
     @Slot(str)
     def enterPin(self, pin: str) -> None:
         """The staff PIN, straight to the flow; never logged, never kept here."""

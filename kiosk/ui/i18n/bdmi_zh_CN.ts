@@ -88,22 +88,60 @@
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="59"/>
+        <location filename="../qml/Main.qml" line="60"/>
         <source>Waiting to sync: %1</source>
         <translation>待同步：%1</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="76"/>
+        <location filename="../qml/Main.qml" line="77"/>
         <source>Are you still there?</source>
         <translation>您还在吗？</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="83"/>
+        <location filename="../qml/Main.qml" line="84"/>
         <source>Everything will be cleared in %1 s.</source>
         <translation>%1 秒后将清除所有信息。</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="92"/>
+        <location filename="../qml/Main.qml" line="93"/>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+</context>
+<context>
+    <name>MrzEntryScreen</name>
+    <message>
+        <location filename="../qml/MrzEntryScreen.qml" line="34"/>
+        <source>Passport: enter the photo page details</source>
+        <translation>护照：请输入照片页上的信息</translation>
+    </message>
+    <message>
+        <location filename="../qml/MrzEntryScreen.qml" line="44"/>
+        <source>The chip needs three details printed on the photo page. Leave the passport on the reader.</source>
+        <translation>芯片需要照片页上印的三项信息。请把护照留在读卡器上。</translation>
+    </message>
+    <message>
+        <location filename="../qml/MrzEntryScreen.qml" line="50"/>
+        <source>Document number</source>
+        <translation>证件号码</translation>
+    </message>
+    <message>
+        <location filename="../qml/MrzEntryScreen.qml" line="51"/>
+        <source>Date of birth (YYMMDD)</source>
+        <translation>出生日期（年年月月日日）</translation>
+    </message>
+    <message>
+        <location filename="../qml/MrzEntryScreen.qml" line="52"/>
+        <source>Date of expiry (YYMMDD)</source>
+        <translation>有效期至（年年月月日日）</translation>
+    </message>
+    <message>
+        <location filename="../qml/MrzEntryScreen.qml" line="117"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../qml/MrzEntryScreen.qml" line="126"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
@@ -513,26 +551,41 @@
     </message>
     <message>
         <location filename="../qml/Texts.qml" line="56"/>
+        <source>These details do not open the chip. Please check them against the photo page and try again.</source>
+        <translation>这些信息无法打开芯片。请对照照片页核对后重试。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="57"/>
+        <source>A date must be six digits: year, month and day (YYMMDD).</source>
+        <translation>日期须为六位数字：年、月、日（年年月月日日）。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="59"/>
+        <source>Please check the document number.</source>
+        <translation>请核对证件号码。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="60"/>
         <source>This document cannot be used here. Please use another one.</source>
         <translation>此处不能使用该证件，请换一种证件。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="57"/>
+        <location filename="../qml/Texts.qml" line="61"/>
         <source>The session ended because nothing happened for a while.</source>
         <translation>长时间无操作，本次办理已结束。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="58"/>
+        <location filename="../qml/Texts.qml" line="62"/>
         <source>Too many wrong PINs: enrolment is locked for a few minutes. Please see the staff.</source>
         <translation>密码错误次数过多，登记已暂时锁定几分钟。请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="60"/>
+        <location filename="../qml/Texts.qml" line="64"/>
         <source>The result could not be saved. Please see the staff.</source>
         <translation>结果无法保存，请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="61"/>
+        <location filename="../qml/Texts.qml" line="65"/>
         <source>The document could not be read. Please try again or see the staff.</source>
         <translation>无法读取证件，请重试或联系工作人员。</translation>
     </message>

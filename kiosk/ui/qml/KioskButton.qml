@@ -24,6 +24,6 @@ Button {
         color: control.primary ? control.theme.accent : control.theme.secondary
         border.width: control.selected ? control.theme.mm : Math.max(2, control.theme.mm / 3)
         border.color: control.selected ? control.theme.accent : control.theme.secondaryBorder
-        opacity: control.down ? 0.75 : 1.0
+        opacity: !control.enabled ? 0.4 : control.down ? 0.75 : 1.0
     }
 }

@@ -30,6 +30,7 @@ Window {
         sourceComponent: {
             switch (root.controller.screen) {
             case "present_document": return presentDocument
+            case "mrz_entry": return mrzEntry
             case "reading": return reading
             case "face": return face
             case "lookup": return lookup
@@ -102,6 +103,10 @@ Window {
     Component {
         id: presentDocument
         PresentDocumentScreen { controller: root.controller; theme: appTheme; texts: appTexts }
+    }
+    Component {
+        id: mrzEntry
+        MrzEntryScreen { controller: root.controller; theme: appTheme; texts: appTexts }
     }
     Component {
         id: reading

@@ -53,6 +53,10 @@ QtObject {
         case "DRV_CARD_REMOVED": return qsTr("The card was removed too early. Place it on the reader again and leave it there.")
         case "DRV_NO_CARD": return qsTr("No card found. Place your card on the reader.")
         case "DRV_SAM_CARD_TYPE": return qsTr("This card is not a resident ID card. Please take it away and place your ID card on the reader.")
+        case "DRV_EMRTD_BAC_DENIED": return qsTr("These details do not open the chip. Please check them against the photo page and try again.")
+        case "DRV_MRZ_DATE": return qsTr("A date must be six digits: year, month and day (YYMMDD).")
+        case "DRV_MRZ_CHARSET":
+        case "DRV_MRZ_FIELD": return qsTr("Please check the document number.")
         case "UI_DOCUMENT_NOT_ACCEPTED": return qsTr("This document cannot be used here. Please use another one.")
         case "UI_TIMEOUT": return qsTr("The session ended because nothing happened for a while.")
         case "UI_PIN_LOCKED": return qsTr("Too many wrong PINs: enrolment is locked for a few minutes. Please see the staff.")

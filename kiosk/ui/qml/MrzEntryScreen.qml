@@ -1,0 +1,133 @@
+// A passport or eID chip without its access key: the person types the document number and
+// the two dates from the photo page (ICAO 9303-11 BAC needs exactly these). What is typed
+// lives in this screen only; it goes to the flow on Continue and is gone with the screen.
+import QtQuick
+import QtQuick.Layouts
+
+Item {
+    id: screen
+    objectName: "mrzEntryScreen"
+    required property QtObject controller
+    required property QtObject theme
+    required property QtObject texts
+    property string number: ""
+    property string birth: ""
+    property string expiry: ""
+    property string active: "number"  // the field the keyboard types into
+    readonly property bool complete: number.length > 0 && birth.length === 6 && expiry.length === 6
+
+    function type(key) {
+        if (active === "number" && number.length < 9) number += key
+        else if (active === "birth" && birth.length < 6) { birth += key; if (birth.length === 6) active = "expiry" }
+        else if (active === "expiry" && expiry.length < 6) expiry += key
+    }
+    function erase() {
+        if (active === "number") number = number.slice(0, -1)
+        else if (active === "birth") birth = birth.slice(0, -1)
+        else expiry = expiry.slice(0, -1)
+    }
+
+    Banner {
+        id: banner
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        theme: screen.theme
+        title: qsTr("Passport: enter the photo page details")
+    }
+    ColumnLayout {
+        id: fields
+        anchors { top: banner.bottom; left: parent.left; margins: screen.theme.margin }
+        width: parent.width * 0.38
+        spacing: screen.theme.mm * 3
+        Text {
+            Layout.fillWidth: true
+            wrapMode: Text.WordWrap
+            text: qsTr("The chip needs three details printed on the photo page. Leave the passport on the reader.")
+            color: screen.theme.foreground
+            font.pixelSize: screen.theme.bodySize * 0.8
+        }
+        Repeater {
+            model: [
+                { "key": "number", "label": qsTr("Document number"), "name": "mrzNumberField" },
+                { "key": "birth", "label": qsTr("Date of birth (YYMMDD)"), "name": "mrzBirthField" },
+                { "key": "expiry", "label": qsTr("Date of expiry (YYMMDD)"), "name": "mrzExpiryField" }
+            ]
+            ColumnLayout {
+                id: entry
+                required property var modelData
+                Layout.fillWidth: true
+                spacing: screen.theme.mm
+                Text {
+                    text: entry.modelData.label
+                    color: screen.controller.mrzField === entry.modelData.key
+                           ? "#b3261e" : screen.theme.muted
+                    font.pixelSize: screen.theme.bodySize * 0.7
+                }
+                Rectangle {
+                    objectName: entry.modelData.name
+                    Layout.fillWidth: true
+                    implicitHeight: screen.theme.touchTarget
+                    radius: screen.theme.mm * 2
+                    color: screen.theme.secondary
+                    border.width: screen.active === entry.modelData.key ? screen.theme.mm
+                                                                         : Math.max(2, screen.theme.mm / 3)
+                    border.color: screen.active === entry.modelData.key ? screen.theme.accent
+                                                                         : screen.theme.secondaryBorder
+                    property string text: screen[entry.modelData.key]
+                    Text {
+                        anchors { verticalCenter: parent.verticalCenter; left: parent.left
+                                  leftMargin: screen.theme.mm * 3 }
+                        text: parent.text
+                        color: screen.theme.foreground
+                        font.pixelSize: screen.theme.bodySize
+                        font.family: "monospace"
+                    }
+                    MouseArea { anchors.fill: parent; onClicked: screen.active = entry.modelData.key }
+                }
+            }
+        }
+        Text {
+            objectName: "mrzError"
+            Layout.fillWidth: true
+            visible: screen.controller.error !== ""
+            wrapMode: Text.WordWrap
+            text: screen.texts.error(screen.controller.error)
+            color: "#b3261e"
+            font.pixelSize: screen.theme.bodySize * 0.8
+        }
+        Text {
+            objectName: "mrzErrorCode"
+            visible: screen.controller.error !== ""
+            text: screen.controller.error
+            color: screen.theme.muted
+            font.pixelSize: screen.theme.bodySize * 0.6
+            font.family: "monospace"
+        }
+    }
+    MrzKeyboard {
+        anchors { top: banner.bottom; right: parent.right; margins: screen.theme.margin }
+        theme: screen.theme
+        digitsOnly: screen.active !== "number"
+        onTyped: (key) => screen.type(key)
+        onErased: screen.erase()
+    }
+    KioskButton {
+        objectName: "backButton"
+        anchors { left: parent.left; bottom: parent.bottom; margins: screen.theme.margin }
+        theme: screen.theme
+        text: qsTr("Cancel")
+        onClicked: screen.controller.back()
+    }
+    KioskButton {
+        objectName: "mrzContinueButton"
+        anchors { right: parent.right; bottom: parent.bottom; margins: screen.theme.margin }
+        theme: screen.theme
+        primary: true
+        enabled: screen.complete
+        text: qsTr("Continue")
+        onClicked: {
+            const typed = [screen.number, screen.birth, screen.expiry]
+            screen.number = ""; screen.birth = ""; screen.expiry = ""; screen.active = "number"
+            screen.controller.enterMrz(typed[0], typed[1], typed[2])
+        }
+    }
+}
