@@ -9,6 +9,7 @@ Sub-commands, each a job an operator does:
   when an admin wallet is configured, on chain (both, or the command fails and says which).
 * ``rejections``: what was refused lately, with reason codes.
 * ``followups``: fee settlements and consent records after anchoring, and why any waits.
+* ``consent show|revoke CONSENT_ID``: one consent in the ConsentRegistry; revoke for its subject.
 * ``proof verify RESULT_ID``: a stored result's Merkle proof against the root on chain.
 
 Exit codes: 0 ok, 1 the thing checked is bad or the work failed, 2 usage or configuration.
@@ -26,6 +27,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from neo3.api.wrappers import ChainFacade
 from neo3.core import cryptography
@@ -46,6 +48,9 @@ from edge_sync.gateway_db import (
 from edge_sync.merkle import audit_path, leaf_hash
 from edge_sync.mqtt_session import BrokerSettings
 from edge_sync.proof import InclusionProof, check_proof
+
+if TYPE_CHECKING:
+    from edge_sync.registration import Registrar
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +120,7 @@ def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
     if client.gateway_account is None:
         raise GatewayConfigError("CFG_MISSING: chain.wallet_file (the gateway's anchoring account)")
     follow_ups = build_follow_ups(config, client.gateway_account, load_account, _now_ms)
+    registrar = _registrar(config, db)
     broker = config.broker
     service = GatewayService(
         db,
@@ -131,6 +137,7 @@ def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
         batch_size=config.batch.max_size,
         batch_interval_s=config.batch.interval_s,
         follow_ups=follow_ups,
+        registrar=registrar,
     )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -139,6 +146,25 @@ def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
     service.run(stop)
     log.info("gateway stopped", extra=dict(service.counters))
     return 0
+
+
+def _registrar(config: GatewayConfig, db: object) -> Registrar | None:
+    """Self-registration over MQTT when ``[registration] enabled`` (edge_sync/registration.py)."""
+    from edge_sync.device_cert import DeviceCertError, load_bundle
+    from edge_sync.registration import Registrar
+
+    if not config.registration.enabled:
+        return None
+    ca_file = config.registration.ca_file or config.broker.ca_file
+    if ca_file is None:
+        raise GatewayConfigError("CFG_MISSING: registration.ca_file (the site CA bundle)")
+    try:
+        roots = load_bundle(ca_file.read_bytes())
+    except (OSError, DeviceCertError) as exc:
+        raise GatewayConfigError(
+            f"CFG_INVALID_VALUE: registration.ca_file {ca_file}: {exc}"
+        ) from None
+    return Registrar(db, registry_client(config, admin=True), roots, _now_ms)  # type: ignore[arg-type]
 
 
 # deploy ----------------------------------------------------------------------------------------
@@ -256,6 +282,18 @@ def _rejections(config: GatewayConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def _consent(config: GatewayConfig, args: argparse.Namespace) -> int:
+    from edge_sync.consent_cli import ConsentUsageError, revoke, show
+
+    try:
+        if args.action == "show":
+            return show(config, args)
+        gateway = load_account(config.chain.wallet_file, config.chain.wallet_password_file, "")
+        return revoke(config, args, gateway)
+    except ConsentUsageError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _followups(config: GatewayConfig, args: argparse.Namespace) -> int:
     from edge_sync.followup_report import followups
 
@@ -367,6 +405,17 @@ def build_parser() -> argparse.ArgumentParser:
     rej = sub.add_parser("rejections", help="refused messages, newest first")
     rej.add_argument("--limit", type=int, default=50)
     rej.set_defaults(handler=_rejections)
+
+    consent = sub.add_parser("consent", help="the ConsentRegistry").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    for action, about in (
+        ("show", "what the chain holds for a consent"),
+        ("revoke", "withdraw a consent for its subject (gateway account)"),
+    ):
+        one = consent.add_parser(action, help=about)
+        one.add_argument("consent_id", help="the consent record's result_id (a UUID)")
+        one.set_defaults(handler=_consent)
 
     fol = sub.add_parser("followups", help="fee settlements and consent records still waiting")
     fol.add_argument("--limit", type=int, default=50)

@@ -175,3 +175,18 @@ def test_fees_are_settled_and_accepted_consents_recorded(
                         sum(a * 3000 // 10000 for a in amounts)]  # fmt: skip
     assert valid == [True, True]
     assert declined_absent
+
+    # the person withdraws: the operator revokes for them with the gateway account
+    accepted = answers["accepted"].result_id
+    shown = gateway.run("consent", "show", accepted)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["valid"] is True
+    assert json.loads(shown.stdout)["relying_party"] == f"0x{insurer.script_hash}"
+    revoked = gateway.run("consent", "revoke", accepted)
+    assert revoked.returncode == 0, revoked.stderr
+    assert json.loads(gateway.run("consent", "show", accepted).stdout)["valid"] is False
+    again = gateway.run("consent", "revoke", accepted)
+    assert again.returncode == 1 and "consent already revoked" in again.stderr
+    unknown = gateway.run("consent", "show", str(uuid.uuid4()))
+    assert unknown.returncode == 1 and "GW_CONSENT_UNKNOWN" in unknown.stderr
+    assert gateway.run("consent", "show", "not-a-uuid").returncode == 2
