@@ -113,9 +113,25 @@ class GatewayService:
             row = ReceivedResult.get_by_id(ack.result_id)
             self.publish_ack(row.site, row.device_id, ack)
         self.counters["anchored"] += len(acks)
-        if self.follow_ups is not None:  # after the acks: a follow-up never delays one
-            await self.follow_ups.run_once()
         return len(acks)
+
+    async def follow_up_once(self) -> int:
+        """Settle fees and record consents of anchored batches (edge_sync/followup.py)."""
+        return 0 if self.follow_ups is None else await self.follow_ups.run_once()
+
+    def _follow_up_loop(self, stop: threading.Event) -> None:
+        # Its own thread and event loop: a follow-up waits for a receipt per payment and per
+        # consent (a block each: 15 s on MainNet), which must never hold up anchoring or acks.
+        loop = asyncio.new_event_loop()
+        try:
+            while not stop.is_set():
+                try:
+                    loop.run_until_complete(self.follow_up_once())
+                except Exception:
+                    log.exception("follow-ups failed; retrying at the next interval")
+                stop.wait(self.batch_interval_s)
+        finally:
+            loop.close()
 
     def connect(self) -> None:
         self.client.connect_async(
@@ -130,6 +146,9 @@ class GatewayService:
         self.connect()
         intake = threading.Thread(target=self._intake_loop, args=(stop,), name="intake")
         intake.start()
+        follow = threading.Thread(target=self._follow_up_loop, args=(stop,), name="follow-ups")
+        if self.follow_ups is not None:
+            follow.start()
         loop = asyncio.new_event_loop()
         try:
             while not stop.is_set():
@@ -141,5 +160,7 @@ class GatewayService:
         finally:
             loop.close()
             intake.join()
+            if follow.is_alive():
+                follow.join()
             self.client.disconnect()
             self.client.loop_stop()
