@@ -1,8 +1,9 @@
 """After a batch is anchored: settle its fees and record its accepted consents.
 
-The gateway service runs :meth:`FollowUps.run_once` right after each anchoring round, when
-the ``anchored`` acks are already out: a follow-up that fails (node down, payer short of
-tokens, a registry refusal) never delays an ack, and is tried again at a later round.  A batch
+The gateway service runs :meth:`FollowUps.run_once` every batch interval on a thread and event
+loop of its own (``GatewayService._follow_up_loop``): each payment and record waits for its
+block, and a follow-up that fails (node down, payer short of tokens, a registry refusal) must
+never delay anchoring or an ack; it is tried again at a later round.  A batch
 is followed up until nothing is left for it (``FollowUp.done``); node failures are retried at
 the next round, refusals every ``refused_retry_s`` (they need an operator: top up the payer,
 fix the fee, configure an account), so a refusal costs one free test invocation per retry and
