@@ -14,10 +14,11 @@ A pass ends with a life certificate on screen: valid for ``validity_months``, wi
 the next proof is due (``remind_days`` before it runs out) and the result's reference code.
 A fail or a referral issues nothing and sends the person to staff.
 
-The staff PIN is locked out after ``max_pin_failures`` wrong entries in a row, for
-``pin_lockout_s``. The count and the lockout live on the flow object, not in the session's
-personal data, so walking away and starting again does not reset them: a kiosk in a public
-hall must not let anyone try PINs one session at a time.
+The staff PIN is checked by the kiosk's one ``ServiceGate`` (kiosk/flows/service.py), the
+same door as the service mode's: wrong PINs count together wherever they are typed, and the
+lockout shuts both. The count lives on the gate, not in the session's personal data, so
+walking away and starting again does not reset it: a kiosk in a public hall must not let
+anyone try PINs one session at a time.
 
 The events and commands only this flow uses are defined here, not in ``messages.py``; the
 shell dispatches on their types like on the common ones.
@@ -49,6 +50,7 @@ from kiosk.flows.messages import (
     StopFace,
     Tap,
 )
+from kiosk.flows.service import Door, ServiceGate
 from kiosk.flows.verification import Personal, Step, VerificationFlow, View
 from kiosk.idv.decision import Assurance, Decision, decide
 from kiosk.idv.embedding import fuse
@@ -180,30 +182,23 @@ class PensionPersonal(Personal):
 
 @dataclass
 class PensionFlow(VerificationFlow):
-    check_pin: Callable[[str], bool] = field(kw_only=True)
-    """Whether a staff PIN is right: a pure callable (the shell passes a hash check), so the
-    flow never sees a PIN's hash and never keeps a PIN."""
+    staff_gate: ServiceGate = field(kw_only=True)
+    """The staff PIN's door, shared with the service mode (the shell passes the kiosk's one
+    gate around its hash check): the flow never sees a PIN's hash and never keeps a PIN."""
     today: Callable[[], dt.date] = field(default_factory=lambda: dt.date.today, kw_only=True)
     """The local date certificates are issued on (``clock`` is monotonic: no calendar)."""
     validity_months: int = field(default=12, kw_only=True)
     remind_days: int = field(default=30, kw_only=True)
-    max_pin_failures: int = field(default=3, kw_only=True)
-    pin_lockout_s: float = field(default=300.0, kw_only=True)
     accepted_documents: frozenset[DocumentType] = field(
         default=frozenset({DOCUMENT_TYPE}), init=False
     )
     step: Step | PensionStep = field(default=Step.WELCOME, init=False)  # type: ignore[assignment]
     personal: PensionPersonal = field(default_factory=PensionPersonal, init=False)
-    _pin_failures: int = field(default=0, init=False)
-    """Wrong PINs in a row, across sessions (reset by a right PIN and by the lockout)."""
-    _pin_locked_until: float = field(default=float("-inf"), init=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.validity_months < 1 or self.remind_days < 0:
             raise ValueError("validity_months must be >= 1 and remind_days >= 0")
-        if self.max_pin_failures < 1 or self.pin_lockout_s < 0:
-            raise ValueError("max_pin_failures must be >= 1 and pin_lockout_s >= 0")
 
     # -- the public surface ----------------------------------------------------------------
     def handle(self, event: PensionEvent) -> list[PensionCommand]:  # type: ignore[override]
@@ -218,7 +213,7 @@ class PensionFlow(VerificationFlow):
 
     def pin_locked(self) -> bool:
         """Whether staff PINs are refused right now (service mode can show it)."""
-        return self.clock() < self._pin_locked_until
+        return self.staff_gate.locked()
 
     def reference_face(self) -> tuple[np.ndarray | None, int]:
         """The enrolled template, never the card's portrait: the enrolment was checked by
@@ -287,22 +282,14 @@ class PensionFlow(VerificationFlow):
             self._emit(Speak("call_staff"))
 
     def _staff_pin(self, pin: str) -> None:
-        now = self.clock()
-        if now < self._pin_locked_until:
-            self._abandon(reason="UI_PIN_LOCKED")
-            return
-        if self.check_pin(pin):
-            self._pin_failures = 0
+        door = self.staff_gate.try_pin(pin)
+        if door is Door.OPEN:
             self._start_enrol_face()
-            return
-        self._pin_failures += 1
-        if self._pin_failures >= self.max_pin_failures:
-            self._pin_failures = 0  # a fresh set of tries once the lockout is over
-            self._pin_locked_until = now + self.pin_lockout_s
+        elif door is Door.LOCKED:
             self._abandon(reason="UI_PIN_LOCKED")
-            return
-        self._go(PensionStep.STAFF_PIN, error="UI_PIN_WRONG",
-                 pin_attempts_left=self.max_pin_failures - self._pin_failures)  # fmt: skip
+        else:
+            self._go(PensionStep.STAFF_PIN, error="UI_PIN_WRONG",
+                     pin_attempts_left=self.staff_gate.attempts_left())  # fmt: skip
 
     def _start_enrol_face(self) -> None:
         challenges = tuple(draw_challenges(self.liveness, self.rng))

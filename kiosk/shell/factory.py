@@ -13,6 +13,7 @@ from drivers.document import DocumentType
 from kiosk.config.schema import KioskConfig
 from kiosk.flows.consent import ConsentFlow, ConsentTerms
 from kiosk.flows.pension import PensionFlow
+from kiosk.flows.service import ServiceGate
 from kiosk.flows.verification import VerificationFlow
 from kiosk.idv.decision import Assurance, FlowPolicy
 from kiosk.idv.gestures import Gesture
@@ -104,26 +105,34 @@ def staff_pin(config: KioskConfig) -> PinCheck:
     return load_pin_check(Path(path))
 
 
+def staff_gate(config: KioskConfig, *, clock: Callable[[], float] = time.monotonic) -> ServiceGate:
+    """The kiosk's one staff-PIN door: the service mode and the pension enrolment share it,
+    so wrong PINs count together and one lockout shuts both."""
+    pension = config.pension
+    return ServiceGate(check_pin=staff_pin(config), clock=clock,
+                       max_failures=pension.max_pin_failures,
+                       lockout_s=float(pension.pin_lockout_s))  # fmt: skip
+
+
 def pension_survival(
     config: KioskConfig, *, clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None, today: Callable[[], dt.date] = dt.date.today,
+    gate: ServiceGate | None = None,
 ) -> PensionFlow:  # fmt: skip
     pension = config.pension
     return PensionFlow(
         **_verification(config, "pension_survival", "EA5+", clock, rng),  # type: ignore[arg-type]
-        check_pin=staff_pin(config),
+        staff_gate=gate or staff_gate(config, clock=clock),
         today=today,
         validity_months=pension.validity_months,
         remind_days=pension.remind_days,
-        max_pin_failures=pension.max_pin_failures,
-        pin_lockout_s=float(pension.pin_lockout_s),
     )
 
 
-def configured_flow(config: KioskConfig) -> VerificationFlow:
-    """The flow ``device.flow`` names."""
+def configured_flow(config: KioskConfig, *, gate: ServiceGate | None = None) -> VerificationFlow:
+    """The flow ``device.flow`` names; ``gate``: the kiosk's staff-PIN door, if it has one."""
     if config.device.flow == "pension_survival":
-        return pension_survival(config)
+        return pension_survival(config, gate=gate)
     if config.device.flow == "insurance_consent":
         return insurance_consent(config)
     return hospital_checkin(config)

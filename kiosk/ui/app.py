@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,9 +52,10 @@ class KioskUi:
         self.voice = Voice(config.ui.voice_prompts)
         self.controller.on_speak = self.voice.say
         # Service mode: the staff PIN behind a lockout, and the recent reason codes to show.
-        from kiosk.shell.factory import staff_pin  # not at import: it pulls in the face stack
+        from kiosk.shell.factory import staff_gate  # not at import: it pulls in the face stack
 
-        self.controller.gate = ServiceGate(check_pin=staff_pin(config), clock=time.monotonic)
+        self.gate: ServiceGate = staff_gate(config)
+        self.controller.gate = self.gate
         self.recent = RecentReasons()
         logging.getLogger().addHandler(self.recent)
         self.controller.recent = self.recent
@@ -84,7 +84,8 @@ class KioskUi:
         from kiosk.shell.factory import configured_flow
         from kiosk.shell.runner import FlowRunner
 
-        runner = FlowRunner(self.config, configured_flow(self.config), DlibResNetEmbedder())
+        flow = configured_flow(self.config, gate=self.gate)
+        runner = FlowRunner(self.config, flow, DlibResNetEmbedder())
         self.runner = runner
         done = _Opened()
         done.opened.connect(self._attach, Qt.ConnectionType.QueuedConnection)

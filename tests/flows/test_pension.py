@@ -40,6 +40,7 @@ from kiosk.flows.pension import (
     PensionStep,
     add_months,
 )
+from kiosk.flows.service import Door, ServiceGate
 from kiosk.flows.verification import Step, reference_code
 from kiosk.idv.decision import Assurance, Decision, FlowPolicy
 from kiosk.idv.embedding import fuse
@@ -55,8 +56,12 @@ TODAY = dt.date(2025, 3, 10)
 RESULT_ID = "01a2025e-4b0b-7df1-8140-4c0b65bff780"
 
 
-def flow(clock: Clock, **kw) -> PensionFlow:
+def flow(clock: Clock, *, max_pin_failures: int = 3, pin_lockout_s: float = 300.0,
+         **kw) -> PensionFlow:  # fmt: skip
     kw.setdefault("today", lambda: TODAY)
+    kw.setdefault("staff_gate", ServiceGate(check_pin=lambda pin: pin == PIN, clock=clock,
+                                            max_failures=max_pin_failures,
+                                            lockout_s=pin_lockout_s))  # fmt: skip
     return PensionFlow(
         name="pension_survival",
         policy=FlowPolicy(require=Assurance.EA5_PLUS),
@@ -64,7 +69,6 @@ def flow(clock: Clock, **kw) -> PensionFlow:
         liveness=LivenessPolicy(),
         clock=clock,
         rng=random.Random(7),
-        check_pin=lambda pin: pin == PIN,
         **kw,
     )
 
@@ -404,3 +408,15 @@ def test_a_store_that_cannot_be_read_at_lookup_sends_the_person_to_staff():
     assert view.certificate is None and Speak("call_staff") in commands
     assert Wiped() in f.handle(Tap("done"))
     assert_wiped(f)
+
+
+def test_the_service_mode_and_the_enrolment_share_one_pin_count():
+    clock = Clock()
+    gate = ServiceGate(check_pin=lambda pin: pin == PIN, clock=clock, max_failures=3)
+    f = flow(clock, staff_gate=gate)
+    assert gate.try_pin("0000") is Door.WRONG  # two wrong PINs at the hidden service corner
+    assert gate.try_pin("1111") is Door.WRONG
+    to_lookup(f)
+    f.handle(EnrolmentMissing())
+    commands = f.handle(Tap("pin", "2222"))  # the third, at the enrolment: locked, both doors
+    assert Wiped() in commands and f.view().error == "UI_PIN_LOCKED" and gate.locked()
