@@ -75,13 +75,14 @@ def test_service_mode_shows_devices_outbox_and_recent_errors(
     qtbot.waitUntil(lambda: kiosk.controller.service == "open", timeout=5_000)
     rendered(qtbot, kiosk)
     texts = visible_texts(kiosk)
-    assert "sam: simulated" in texts and "camera: simulated" in texts
-    assert "pending: 0" in texts and "anchored: 0" in texts
+    assert "ID card reader: simulated (demo)" in texts and "Camera: simulated (demo)" in texts
+    assert "waiting to send: 0" in texts and "anchored on chain: 0" in texts
     assert any(t.endswith("\nDRV_SAM_TIMEOUT") for t in texts)
     assert any(t.endswith("\nUI_PIN_WRONG") for t in texts)  # the wrong PIN a moment ago
     screenshot(kiosk, "service_en")
     kiosk.controller.setLanguage("zh_CN")
     qtbot.waitUntil(lambda: "最近错误" in visible_texts(kiosk), timeout=5_000)
+    assert "身份证读卡器：模拟（演示）" in visible_texts(kiosk)  # the states are translated too
     screenshot(kiosk, "service_zh_CN")
     tap(qtbot, kiosk, "serviceExit")
     qtbot.waitUntil(lambda: kiosk.controller.service == "", timeout=5_000)

@@ -349,37 +349,43 @@
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="90"/>
+        <location filename="../qml/ServiceScreen.qml" line="78"/>
+        <location filename="../qml/ServiceScreen.qml" line="100"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="91"/>
         <source>Results to sync</source>
         <translation>待同步结果</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="106"/>
+        <location filename="../qml/ServiceScreen.qml" line="107"/>
         <source>Oldest unsent: %1 s</source>
         <translation>最早未发送：%1 秒</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="116"/>
+        <location filename="../qml/ServiceScreen.qml" line="117"/>
         <source>Recent errors</source>
         <translation>最近错误</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="120"/>
+        <location filename="../qml/ServiceScreen.qml" line="121"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="144"/>
+        <location filename="../qml/ServiceScreen.qml" line="145"/>
         <source>Back to kiosk mode</source>
         <translation>返回自助模式</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="144"/>
+        <location filename="../qml/ServiceScreen.qml" line="145"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="152"/>
+        <location filename="../qml/ServiceScreen.qml" line="153"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
@@ -500,92 +506,142 @@
         <translation>请正视摄像头</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="35"/>
+        <location filename="../qml/Texts.qml" line="37"/>
+        <source>ID card reader</source>
+        <translation>身份证读卡器</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="38"/>
+        <source>Passport reader</source>
+        <translation>护照读卡器</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="39"/>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="45"/>
+        <source>working</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="46"/>
+        <source>simulated (demo)</source>
+        <translation>模拟（演示）</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="47"/>
+        <source>not available</source>
+        <translation>不可用</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="53"/>
+        <source>waiting to send</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="54"/>
+        <source>sending</source>
+        <translation>发送中</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="55"/>
+        <source>received by the gateway</source>
+        <translation>网关已接收</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="56"/>
+        <source>anchored on chain</source>
+        <translation>已上链</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="62"/>
         <source>Your hospital records</source>
         <translation>您的住院及就诊记录</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="36"/>
+        <location filename="../qml/Texts.qml" line="63"/>
         <source>Your prescriptions</source>
         <translation>您的处方</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="37"/>
+        <location filename="../qml/Texts.qml" line="64"/>
         <source>Your laboratory results</source>
         <translation>您的化验结果</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="38"/>
+        <location filename="../qml/Texts.qml" line="65"/>
         <source>Your imaging reports (X-ray, CT, MRI)</source>
         <translation>您的影像检查报告（X光、CT、核磁共振）</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="39"/>
+        <location filename="../qml/Texts.qml" line="66"/>
         <source>Your discharge summaries</source>
         <translation>您的出院小结</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="45"/>
+        <location filename="../qml/Texts.qml" line="72"/>
         <source>deciding on your insurance application</source>
         <translation>审核您的投保申请</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="46"/>
+        <location filename="../qml/Texts.qml" line="73"/>
         <source>settling your insurance claim</source>
         <translation>办理您的保险理赔</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="53"/>
+        <location filename="../qml/Texts.qml" line="80"/>
         <source>The card was removed too early. Place it on the reader again and leave it there.</source>
         <translation>证件移开过早，请重新放在读卡器上，读取完成前不要移开。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="54"/>
+        <location filename="../qml/Texts.qml" line="81"/>
         <source>No card found. Place your card on the reader.</source>
         <translation>未检测到证件，请把证件放在读卡器上。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="55"/>
+        <location filename="../qml/Texts.qml" line="82"/>
         <source>This card is not a resident ID card. Please take it away and place your ID card on the reader.</source>
         <translation>这张卡不是居民身份证。请取走它，把您的身份证放到读卡器上。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="56"/>
+        <location filename="../qml/Texts.qml" line="83"/>
         <source>These details do not open the chip. Please check them against the photo page and try again.</source>
         <translation>这些信息无法打开芯片。请对照照片页核对后重试。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="57"/>
+        <location filename="../qml/Texts.qml" line="84"/>
         <source>A date must be six digits: year, month and day (YYMMDD).</source>
         <translation>日期须为六位数字：年、月、日（年年月月日日）。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="59"/>
+        <location filename="../qml/Texts.qml" line="86"/>
         <source>Please check the document number.</source>
         <translation>请核对证件号码。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="60"/>
+        <location filename="../qml/Texts.qml" line="87"/>
         <source>This document cannot be used here. Please use another one.</source>
         <translation>此处不能使用该证件，请换一种证件。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="61"/>
+        <location filename="../qml/Texts.qml" line="88"/>
         <source>The session ended because nothing happened for a while.</source>
         <translation>长时间无操作，本次办理已结束。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="62"/>
+        <location filename="../qml/Texts.qml" line="89"/>
         <source>Too many wrong PINs: enrolment is locked for a few minutes. Please see the staff.</source>
         <translation>密码错误次数过多，登记已暂时锁定几分钟。请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="64"/>
+        <location filename="../qml/Texts.qml" line="91"/>
         <source>The result could not be saved. Please see the staff.</source>
         <translation>结果无法保存，请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="65"/>
+        <location filename="../qml/Texts.qml" line="92"/>
         <source>The document could not be read. Please try again or see the staff.</source>
         <translation>无法读取证件，请重试或联系工作人员。</translation>
     </message>

@@ -75,7 +75,8 @@ Rectangle {
                     Layout.fillWidth: true
                     wrapMode: Text.WrapAtWordBoundaryOrAnywhere
                     objectName: "serviceDevice_" + modelData.name
-                    text: modelData.name + ": " + modelData.state
+                    text: qsTr("%1: %2").arg(screen.texts.device(modelData.name))
+                                         .arg(screen.texts.deviceState(modelData.state))
                           + (modelData.reason !== "" ? "\n" + modelData.reason : "")
                     color: modelData.state === "unavailable" ? "#b3261e" : screen.theme.foreground
                     font.pixelSize: screen.theme.bodySize * 0.7
@@ -96,7 +97,7 @@ Rectangle {
                     Layout.fillWidth: true
                     wrapMode: Text.WrapAtWordBoundaryOrAnywhere
                     objectName: "serviceOutbox_" + modelData.state
-                    text: modelData.state + ": " + modelData.count
+                    text: qsTr("%1: %2").arg(screen.texts.outboxState(modelData.state)).arg(modelData.count)
                     color: screen.theme.foreground
                     font.pixelSize: screen.theme.bodySize * 0.7
                 }

@@ -30,6 +30,33 @@ QtObject {
         default: return qsTr("Look straight at the camera")
         }
     }
+    // Service mode: devices and outbox states in the technician's language (the codes are
+    // the ones `kioskctl outbox` and the technician guide use).
+    function device(name) {
+        switch (name) {
+        case "sam": return qsTr("ID card reader")
+        case "pcsc": return qsTr("Passport reader")
+        case "camera": return qsTr("Camera")
+        default: return name
+        }
+    }
+    function deviceState(state) {
+        switch (state) {
+        case "ok": return qsTr("working")
+        case "simulated": return qsTr("simulated (demo)")
+        case "unavailable": return qsTr("not available")
+        default: return state
+        }
+    }
+    function outboxState(state) {
+        switch (state) {
+        case "pending": return qsTr("waiting to send")
+        case "sending": return qsTr("sending")
+        case "accepted": return qsTr("received by the gateway")
+        case "anchored": return qsTr("anchored on chain")
+        default: return state
+        }
+    }
     function scope(code) {
         switch (code) {
         case "hospital_records": return qsTr("Your hospital records")
