@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from neo3.api.wrappers import ChainFacade
 from neo3.core import cryptography
@@ -47,6 +48,9 @@ from edge_sync.gateway_db import (
 from edge_sync.merkle import audit_path, leaf_hash
 from edge_sync.mqtt_session import BrokerSettings
 from edge_sync.proof import InclusionProof, check_proof
+
+if TYPE_CHECKING:
+    from edge_sync.registration import Registrar
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +120,7 @@ def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
     if client.gateway_account is None:
         raise GatewayConfigError("CFG_MISSING: chain.wallet_file (the gateway's anchoring account)")
     follow_ups = build_follow_ups(config, client.gateway_account, load_account, _now_ms)
+    registrar = _registrar(config, db)
     broker = config.broker
     service = GatewayService(
         db,
@@ -132,6 +137,7 @@ def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
         batch_size=config.batch.max_size,
         batch_interval_s=config.batch.interval_s,
         follow_ups=follow_ups,
+        registrar=registrar,
     )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -140,6 +146,25 @@ def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
     service.run(stop)
     log.info("gateway stopped", extra=dict(service.counters))
     return 0
+
+
+def _registrar(config: GatewayConfig, db: object) -> Registrar | None:
+    """Self-registration over MQTT when ``[registration] enabled`` (edge_sync/registration.py)."""
+    from edge_sync.device_cert import DeviceCertError, load_bundle
+    from edge_sync.registration import Registrar
+
+    if not config.registration.enabled:
+        return None
+    ca_file = config.registration.ca_file or config.broker.ca_file
+    if ca_file is None:
+        raise GatewayConfigError("CFG_MISSING: registration.ca_file (the site CA bundle)")
+    try:
+        roots = load_bundle(ca_file.read_bytes())
+    except (OSError, DeviceCertError) as exc:
+        raise GatewayConfigError(
+            f"CFG_INVALID_VALUE: registration.ca_file {ca_file}: {exc}"
+        ) from None
+    return Registrar(db, registry_client(config, admin=True), roots, _now_ms)  # type: ignore[arg-type]
 
 
 # deploy ----------------------------------------------------------------------------------------

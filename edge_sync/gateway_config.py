@@ -94,6 +94,15 @@ class ConsentConfig(_Strict):
     relying_parties: list[RelyingPartyConfig] = []
 
 
+class RegistrationConfig(_Strict):
+    """Devices registering themselves over MQTT (``kioskctl provision``; edge_sync/registration.py).
+    Needs ``chain.admin_wallet_file``: the gateway registers them on chain as the admin."""
+
+    enabled: bool = False
+    ca_file: Path | None = None
+    """The site CA(s) that issue device certificates (PEM bundle); default ``broker.ca_file``."""
+
+
 class GatewayConfig(_Strict):
     database: str = "sqlite:////var/lib/bdmi-gateway/gateway.sqlite"
     """``sqlite:///PATH`` (one gateway) or ``postgresql://user@host/db`` (a fleet)."""
@@ -104,6 +113,7 @@ class GatewayConfig(_Strict):
     """Absent: no fees are settled."""
     consent: ConsentConfig | None = None
     """Absent: consents are anchored in batches like any result, but not recorded."""
+    registration: RegistrationConfig = RegistrationConfig()
 
 
 class GatewayConfigError(ValueError):

@@ -29,6 +29,8 @@ from edge_sync.followup import FollowUps
 from edge_sync.gateway_db import ReceivedResult
 from edge_sync.intake import Intake
 from edge_sync.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
+from edge_sync.registration import Registrar
+from edge_sync.registration_wire import GATEWAY_REGISTER
 from edge_sync.wire import GATEWAY_RESULTS, AckMessage, acks_topic, parse_topic
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ class GatewayService:
     clock_ms: Callable[[], int] = lambda: int(time.time() * 1000)
     follow_ups: FollowUps | None = None
     """Fee settlement and consent recording after each anchoring round (edge_sync/followup.py)."""
+    registrar: Registrar | None = None
+    """Devices registering over MQTT (edge_sync/registration.py), on a thread of its own."""
     counters: dict[str, int] = field(
         default_factory=lambda: {"received": 0, "accepted": 0, "rejected": 0, "anchored": 0}
     )
@@ -60,6 +64,7 @@ class GatewayService:
         self.connected = threading.Event()
         self.backoff = Backoff()
         self.inbox: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        self.registrations: queue.Queue[tuple[str, bytes]] = queue.Queue()
 
     def _on_connect(
         self, client: mqtt.Client, _u: object, _f: object, rc: object, _p: object
@@ -68,6 +73,8 @@ class GatewayService:
             log.warning("broker refused the gateway", extra={"reason": str(rc)})
             return
         client.subscribe(GATEWAY_RESULTS, qos=1)
+        if self.registrar is not None:
+            client.subscribe(GATEWAY_REGISTER, qos=1)
         self.connected.set()
         log.info("gateway connected", extra={"client_id": self.client_id})
 
@@ -75,6 +82,9 @@ class GatewayService:
         self.connected.clear()
 
     def _on_message(self, _c: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
+        if self.registrar is not None and message.topic.endswith("/register"):
+            self.registrations.put((message.topic, message.payload))
+            return
         self.counters["received"] += 1
         self.inbox.put((message.topic, message.payload))
 
@@ -103,6 +113,26 @@ class GatewayService:
     def _intake_loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
             self.intake_once()
+
+    def _registration_loop(self, stop: threading.Event) -> None:
+        """Registrations wait for a block (seconds): never on the intake thread."""
+        assert self.registrar is not None
+        loop = asyncio.new_event_loop()
+        try:
+            while not stop.is_set():
+                try:
+                    topic, payload = self.registrations.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                try:
+                    answer = loop.run_until_complete(self.registrar.receive(topic, payload))
+                except Exception:  # a database outage: no answer; the device asks again
+                    log.exception("registration failed; the device will ask again")
+                    continue
+                if answer is not None:
+                    self.client.publish(answer[0], answer[1].encode(), qos=1)
+        finally:
+            loop.close()
 
     def publish_ack(self, site: str, device_id: str, ack: AckMessage) -> None:
         self.client.publish(acks_topic(site, device_id), ack.encode(), qos=1)
@@ -149,6 +179,11 @@ class GatewayService:
         follow = threading.Thread(target=self._follow_up_loop, args=(stop,), name="follow-ups")
         if self.follow_ups is not None:
             follow.start()
+        registration = threading.Thread(
+            target=self._registration_loop, args=(stop,), name="registration"
+        )
+        if self.registrar is not None:
+            registration.start()
         loop = asyncio.new_event_loop()
         try:
             while not stop.is_set():
@@ -162,5 +197,7 @@ class GatewayService:
             intake.join()
             if follow.is_alive():
                 follow.join()
+            if registration.is_alive():
+                registration.join()
             self.client.disconnect()
             self.client.loop_stop()

@@ -20,15 +20,14 @@ from kiosk.cli.face import register as register_face
 from kiosk.cli.outbox import register as register_outbox
 from kiosk.cli.pin import register as register_pin
 from kiosk.cli.proof import register as register_proof
+from kiosk.cli.provision import register as register_provision
 from kiosk.cli.selftest import register as register_selftest
 from kiosk.config import check_config
 
 Handler = Callable[[argparse.Namespace], int]
 
 # name -> (help, issue that brings it); groups with a builder are available now.
-PLANNED: dict[str, str] = {
-    "provision": "device keys, certificates, registration with the gateway",
-}
+PLANNED: dict[str, str] = {}
 
 
 def _config_group(sub: argparse._SubParsersAction) -> None:
@@ -110,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_outbox(sub)
     register_pin(sub)
     register_selftest(sub)
+    register_provision(sub)
     for name, help_text in PLANNED.items():
         sub.add_parser(name, help=f"{help_text} (coming)").set_defaults(handler=_planned(name))
     return parser
