@@ -7,7 +7,7 @@ by their hash (``scope_hash``: ``ConsentTerms.digest()``), the person by the sam
 pseudonymous ``subject_ref`` as their verification, and the verification it rests on by its
 id: the gateway and the insurer learn *that* this person, verified at EA5+ by this device,
 answered these terms, never who the person is. A decline is recorded too: asked and refused
-is not the same as never asked.
+is not the same as never asked. ``kiosk.security.result.sign_result`` signs it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import cbor2
 from pydantic import Field
 
 from kiosk.security.device_key import DeviceKey
-from kiosk.security.errors import SecurityError
 from kiosk.security.result import (
     APP_VERSION,
     SCHEMA_VERSION,
@@ -27,7 +26,6 @@ from kiosk.security.result import (
     _Record,
     uuid7,
 )
-from kiosk.security.signed import SignedResult
 
 RelyingParty = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 DAY_MS = 86_400_000
@@ -94,24 +92,4 @@ def consent_record(
         verification_result_id=verification_result_id,
         granted_ms=now_ms,
         expires_ms=now_ms + duration_days * DAY_MS,
-    )
-
-
-def sign_consent(record: ConsentRecord, key: DeviceKey) -> SignedResult:
-    if (record.device_id, record.key_id) != (key.device_id, key.key_id):
-        raise SecurityError(
-            "the consent names another device or key than the one signing it",
-            reason="SEC_RESULT_ENVELOPE",
-        )
-    payload = record.encode()
-    return SignedResult(
-        result_id=record.result_id,
-        device_id=record.device_id,
-        key_id=record.key_id,
-        kind=record.kind,
-        flow=record.flow,
-        decision=record.decision,
-        created_at_ms=record.granted_ms,
-        payload=payload,
-        signature=key.sign(payload),
     )

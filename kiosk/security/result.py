@@ -118,10 +118,12 @@ def micro(value: float) -> int:
     return round(value * MICRO)
 
 
-def sign_result(result: VerificationResult, key: DeviceKey) -> SignedResult:
+def sign_result(result: SignedRecord, key: DeviceKey) -> SignedResult:
+    """Sign a verification result or a consent record (``kind``): one envelope for both,
+    so the store, the agent and the gateway handle them alike."""
     if (result.device_id, result.key_id) != (key.device_id, key.key_id):
         raise SecurityError(
-            "the result names another device or key than the one signing it",
+            f"the {result.kind} record names another device or key than the one signing it",
             reason="SEC_RESULT_ENVELOPE",
         )
     payload = result.encode()

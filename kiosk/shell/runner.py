@@ -52,7 +52,7 @@ from kiosk.flows.pension import (
 from kiosk.flows.verification import VerificationFlow, View
 from kiosk.idv.embedding import FaceEmbedder
 from kiosk.idv.record import verification_result
-from kiosk.security.consent_record import consent_record, sign_consent
+from kiosk.security.consent_record import consent_record
 from kiosk.security.device_key import DeviceKey
 from kiosk.security.errors import SecurityError
 from kiosk.security.identity import ensure_demo_identity
@@ -389,7 +389,7 @@ class FlowRunner:
                 verification_result_id=command.verification_result_id,
                 duration_days=command.terms.duration_days, now_ms=now_ms,
             )  # fmt: skip
-            signed = sign_consent(record, self._key)
+            signed = sign_result(record, self._key)
             with self._lock:
                 record_consent(self._db, signed, record, now_ms=now_ms)
         except (StoreError, SecurityError) as exc:

@@ -24,7 +24,8 @@ from neo3.wallet.account import Account
 from neo3.wallet.wallet import Wallet
 
 from edge_sync.contracts_clients import ConsentRegistryClient, SettlementClient, TestTokenClient
-from kiosk.security.consent_record import consent_record, sign_consent
+from kiosk.security.consent_record import consent_record
+from kiosk.security.result import sign_result
 from kiosk.security.signed import SignedResult
 from tests.contracts.conftest import fund
 from tests.harness.neogo import _FAST_SCRYPT, NeoGoNode
@@ -71,7 +72,7 @@ def consents(kiosk: Kiosk, insurer: Account) -> dict[str, SignedResult]:
             verification_result_id=str(uuid.uuid4()), duration_days=365,
             now_ms=kiosk.clock_ms(),
         )  # fmt: skip
-        return sign_consent(record, kiosk.key)
+        return sign_result(record, kiosk.key)
 
     return {
         "accepted": make("accepted", "ins-001", insurer),

@@ -39,9 +39,9 @@ from edge_sync.gateway_db import Batch
 from edge_sync.intake import Intake
 from edge_sync.settlement_job import BatchSettler, Payer
 from edge_sync.wire import AckMessage, ResultMessage, results_topic
-from kiosk.security.consent_record import ConsentRecord, sign_consent
+from kiosk.security.consent_record import ConsentRecord
 from kiosk.security.device_key import DeviceKey
-from kiosk.security.result import uuid7
+from kiosk.security.result import sign_result, uuid7
 from kiosk.security.signed import SignedResult
 from tests.contracts.conftest import new_funded_accounts
 from tests.harness.neogo import NeoGoNode
@@ -145,7 +145,7 @@ def consent(
         granted_ms=granted,
         expires_ms=granted + lasts_ms,
     )
-    return sign_consent(record, key)
+    return sign_result(record, key)
 
 
 def receive_and_anchor(db: Any, deployed: Deployed, signed: list[SignedResult]) -> Batch:

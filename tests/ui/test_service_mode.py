@@ -82,7 +82,7 @@ def test_service_mode_shows_devices_outbox_and_recent_errors(
     screenshot(kiosk, "service_en")
     kiosk.controller.setLanguage("zh_CN")
     qtbot.waitUntil(lambda: "最近错误" in visible_texts(kiosk), timeout=5_000)
-    assert "身份证读卡器：模拟（演示）" in visible_texts(kiosk)  # the states are translated too
+    assert "身份证读卡器：模拟（演示）" in visible_texts(kiosk)  # noqa: RUF001  (translated states)
     screenshot(kiosk, "service_zh_CN")
     tap(qtbot, kiosk, "serviceExit")
     qtbot.waitUntil(lambda: kiosk.controller.service == "", timeout=5_000)
