@@ -76,10 +76,22 @@ class Device:
         self, broker: str, *extra: str, timeout_s: float = 60
     ) -> subprocess.CompletedProcess[str]:
         return kioskctl(
-            "provision", "--config", str(self.config), "--site", SITE, "--broker", broker,
-            "--site-key", str(self.usb / "site.key"), "--technician", TECHNICIAN,
-            "--timeout", str(timeout_s), "--json", *extra,
-        )  # fmt: skip
+            "provision",
+            "--config",
+            str(self.config),
+            "--site",
+            SITE,
+            "--broker",
+            broker,
+            "--site-key",
+            str(self.usb / "site.key"),
+            "--technician",
+            TECHNICIAN,
+            "--timeout",
+            str(timeout_s),
+            "--json",
+            *extra,
+        )
 
     def files(self) -> dict[str, bytes]:
         """Every file under the device's home with its content (the config included)."""
@@ -116,15 +128,25 @@ def site_gateway(chain, _mosquitto_session, test_pki, tmp_path_factory) -> Itera
     """``bdmi-gateway run`` with self-registration on, for the whole module."""
     workdir = tmp_path_factory.mktemp("gateway")
     broker = _mosquitto_session
-    gateway = make_gateway(workdir, chain, f"sqlite:///{workdir / 'gw.sqlite'}", broker.host,
-                           broker.port, test_pki, "reg")  # fmt: skip
+    gateway = make_gateway(
+        workdir,
+        chain,
+        f"sqlite:///{workdir / 'gw.sqlite'}",
+        broker.host,
+        broker.port,
+        test_pki,
+        "reg",
+    )
     with gateway.config.open("a", encoding="utf-8") as out:
         out.write(f'[registration]\nenabled = true\nca_file = "{test_pki.ca.cert}"\n')
     gateway.start()
     try:
         # Subscribed before any device asks: a request nobody is subscribed to is dropped.
-        wait_for(lambda: "gateway connected" in gateway.log.read_text(errors="replace"), 60,
-                 "the gateway to subscribe")  # fmt: skip
+        wait_for(
+            lambda: "gateway connected" in gateway.log.read_text(errors="replace"),
+            60,
+            "the gateway to subscribe",
+        )
         yield gateway
     finally:
         gateway.stop()

@@ -70,8 +70,12 @@ def test_a_blank_device_is_provisioned_registered_and_syncs(
     checked = kioskctl("config", "check", str(device.config))
     assert checked.returncode == 0, checked.stderr
     config = load_config(device.config)
-    for secret in (config.sync.key_file, config.store.key_file, config.security.site_key_file,
-                   config.machine_secret_path):  # fmt: skip
+    for secret in (
+        config.sync.key_file,
+        config.store.key_file,
+        config.security.site_key_file,
+        config.machine_secret_path,
+    ):
         assert secret.stat().st_mode & 0o077 == 0, secret
 
     # The certificate: CN = device id, the site in the SAN, issued by the site CA.
@@ -108,12 +112,15 @@ def test_a_blank_device_is_provisioned_registered_and_syncs(
         wait_for(lambda: kiosk.states()["anchored"] == 3, 120, "3 results anchored")
     finally:
         kiosk.stop_sync()
-    assert any(d["device_id"] == device_id and d["results"] == 3
-               for d in json.loads(site_gateway.run("device", "list").stdout))  # fmt: skip
+    assert any(
+        d["device_id"] == device_id and d["results"] == 3
+        for d in json.loads(site_gateway.run("device", "list").stdout)
+    )
 
     # Everything synced: deprovisioning needs no --force, and leaves a blank device.
-    wiped = kioskctl("deprovision", "--config", str(device.config), "--yes",
-                     "--technician", TECHNICIAN, "--json")  # fmt: skip
+    wiped = kioskctl(
+        "deprovision", "--config", str(device.config), "--yes", "--technician", TECHNICIAN, "--json"
+    )
     assert wiped.returncode == 0, wiped.stderr
     assert not config.keyring_dir.exists() and not config.database_path.exists()
 
@@ -208,7 +215,8 @@ def test_usage_errors_exit_2_and_change_nothing(device):
     assert no_technician.returncode == 2 and "PROV_USAGE" in no_technician.stderr
     both = device.provision("127.0.0.1:1", *device.site_ca, "--import-cert", "x.pem")
     assert both.returncode == 2 and "PROV_USAGE" in both.stderr
-    no_broker = kioskctl("provision", "--config", str(device.config), "--site", SITE,
-                         "--technician", TECHNICIAN)  # fmt: skip
+    no_broker = kioskctl(
+        "provision", "--config", str(device.config), "--site", SITE, "--technician", TECHNICIAN
+    )
     assert no_broker.returncode == 2 and "PROV_USAGE" in no_broker.stderr
     assert device.files() == before
