@@ -22,7 +22,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import Table
 
-from kiosk.config import check_config
+from kiosk.config import ConfigIssue, check_config
 from kiosk.config.schema import KioskConfig
 from kiosk.provision.errors import ProvisionError
 from kiosk.provision.files import write_atomic
@@ -122,8 +122,13 @@ def write(path: Path, site_plan: SitePlan) -> bool:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o640
         write_atomic(path, site_plan.text.encode("utf-8"), mode)
     config, issues = check_config(path)
-    errors = [i for i in issues if i.severity == "error"]
+    errors = [i for i in issues if i.severity == "error" and not _pin_not_set_yet(i)]
     if config is None or errors:
         shown = "; ".join(i.format(path) for i in errors)
         raise ProvisionError(f"kioskctl config check fails: {shown}", reason="PROV_CONFIG_INVALID")
     return changed
+
+
+def _pin_not_set_yet(issue: ConfigIssue) -> bool:
+    """The staff PIN is set by staff after provisioning (``kioskctl pin set``), not here."""
+    return issue.reason == "CFG_SECRET_MISSING" and issue.key == "security.service_pin_file"
