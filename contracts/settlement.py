@@ -16,11 +16,11 @@ the contract the transaction calls).
 
 Checks, in order: configured; the calling script is the configured token (anyone can call
 ``onNEP17Payment`` directly, but then the calling script is not the token); not a mint; data is
-``[batch_id (16 bytes), count > 0]``; the batch is anchored in the configured IdvRegistry
-(``Contract.call(registry, "get_anchor", ...)``: a fee is for results provably on chain); this
-payer has not settled this batch before (idempotent per batch and payer); the counts settled
-for the batch by all payers stay within the anchored count (a batch holds results of several
-sites, each of which may have its own payer); ``amount == count x fee``.
+``[batch_id (16 bytes), count (an integer > 0)]``; the batch is anchored in the configured
+IdvRegistry (``Contract.call(registry, "get_anchor", ...)``: a fee is for results provably on
+chain); this payer has not settled this batch before (idempotent per batch and payer); the
+counts settled for the batch by all payers stay within the anchored count (a batch holds
+results of several sites, each of which may have its own payer); ``amount == count x fee``.
 
 The split: payee ``i`` gets ``amount * share_i // 10000``; the rounding remainder goes to the
 first payee (the operator, by convention), so the payees always receive exactly ``amount``.
@@ -184,6 +184,10 @@ def onNEP17Payment(from_address: UInt160 | None, amount: int, data: Any) -> None
     assert isinstance(data, list), "data must be [batch_id, count]"
     args = cast(list, data)
     assert len(args) == 2, "data must be [batch_id, count]"
+    # Types first: a payer may send anything, and len() of a null or a comparison of a long
+    # byte string would FAULT without a reason (found by the fuzz test).
+    assert isinstance(args[0], bytes), "batch_id must be 16 bytes"
+    assert isinstance(args[1], int), "count must be an integer"
     batch_id = cast(bytes, args[0])
     result_count = cast(int, args[1])
     assert len(batch_id) == BATCH_ID_LENGTH, "batch_id must be 16 bytes"

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from neo3.api import noderpc
 from neo3.api.wrappers import GenericContract
 from neo3.contracts import manifest, nef
@@ -261,6 +263,9 @@ def test_malformed_payment_data_is_refused(world: World) -> None:
         ([batch_id, 1, 1], "data must be [batch_id, count]"),
         ([batch_id[:15], 1], "batch_id must be 16 bytes"),
         ([batch_id + b"\x00", 1], "batch_id must be 16 bytes"),
+        ([None, 1], "batch_id must be 16 bytes"),
+        ([batch_id, "1"], "count must be an integer"),
+        ([batch_id, None], "count must be an integer"),
         ([batch_id, 0], "count must be positive"),
         ([batch_id, -1], "count must be positive"),
     ]
@@ -373,3 +378,49 @@ def test_token_refusals(world: World) -> None:
     assert chain.refusal(world.token, "transfer", negative, payer) == "amount must not be negative"
     update = [world.artifacts.nef.read_bytes(), b"{}", None]
     assert chain.refusal(world.token, "update", update, payer) == "not the admin"
+
+
+# The payment data parser, fuzzed on chain --------------------------------------------------------
+DATA_REASONS = {
+    "data must be [batch_id, count]",
+    "batch_id must be 16 bytes",
+    "count must be an integer",
+    "count must be positive",
+    "batch not anchored",
+    "amount must be count x fee",
+    "count exceeds the anchored batch",
+}
+ITEM = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.binary(max_size=40),
+    st.text(max_size=20),
+)
+ANCHORED = "an anchored batch"  # replaced by the id of a batch anchored for the test
+BATCH = st.one_of(st.just(ANCHORED), st.binary(min_size=16, max_size=16), ITEM)
+DATA = st.one_of(ITEM, st.lists(ITEM, max_size=3), st.tuples(BATCH, ITEM).map(list))
+_anchored: dict[str, bytes] = {}
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=DATA)
+@example(data=[None, 1])  # len() of a null
+@example(data=[ANCHORED, b"\x01" * 40])  # a byte string too long to be an integer
+@example(data=[ANCHORED, [1]])
+@example(data=[ANCHORED, True])
+@example(data=[ANCHORED, "7"])
+@example(data=[ANCHORED, 2**70])
+def test_any_payment_data_is_refused_with_a_documented_reason(world: World, data: Any) -> None:
+    """Whatever a payer puts in ``data``, the settlement answers with one of its own reasons
+    (an ASSERTMSG), never a bare VM fault and never a payment.  The bare faults of ``len()``
+    on a null and of comparing a long byte string were found by this test."""
+    if ANCHORED not in _anchored:
+        _anchored[ANCHORED] = world.anchor(5)
+    if isinstance(data, list):
+        data = [_anchored[ANCHORED] if item == ANCHORED else item for item in data]
+    if data == [_anchored[ANCHORED], 1]:
+        return  # the one valid payment (FEE for 1 result): not what this test is about
+    assert world.refused_payment(world.payer, FEE, data) in DATA_REASONS
