@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from edge_sync.consent_job import ConsentRecorder
 from edge_sync.followup_db import FollowUp, create_followup_tables
@@ -42,12 +42,13 @@ class FollowUps:
         self._refused_tried_ms = -(10**15)
 
     def pending(self) -> list[Batch]:
-        """Anchored batches with follow-ups left, oldest first."""
+        """Anchored batches with follow-ups left: never looked at first, then the least
+        recently looked at, so batches stuck on a refusal can never starve newer ones."""
         return list(
             Batch.select()
             .join(FollowUp, JOIN.LEFT_OUTER, on=(FollowUp.batch_id == Batch.batch_id))
             .where((Batch.state == "anchored") & (FollowUp.done.is_null() | ~FollowUp.done))
-            .order_by(Batch.batch_id)
+            .order_by(fn.COALESCE(FollowUp.checked_at_ms, -1), Batch.batch_id)
             .limit(self.batches_per_round)
         )
 

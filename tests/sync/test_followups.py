@@ -148,7 +148,9 @@ def consent(
     return sign_result(record, key)
 
 
-def receive_and_anchor(db: Any, deployed: Deployed, signed: list[SignedResult]) -> Batch:
+def receive_and_anchor(
+    db: Any, deployed: Deployed, signed: list[SignedResult], *, newest: bool = False
+) -> Batch:
     """Through the gateway's intake and batcher into one anchored batch."""
     intake = Intake(db, now_ms)
     for item in signed:
@@ -156,8 +158,11 @@ def receive_and_anchor(db: Any, deployed: Deployed, signed: list[SignedResult]) 
         assert ack == AckMessage(item.result_id, "accepted")
     acks = run(Batcher(db, deployed.registry, now_ms).anchor_pending())
     assert {a.status for a in acks} == {"anchored"}
-    [batch] = Batch.select().where(Batch.state == "anchored")
-    return batch
+    batches = list(Batch.select().where(Batch.state == "anchored").order_by(Batch.batch_id))
+    if not newest:
+        [batch] = batches
+        return batch
+    return batches[-1]
 
 
 def follow_ups(deployed: Deployed, payer: Payer | None = None) -> FollowUps:
@@ -220,6 +225,14 @@ def test_an_anchored_batch_is_settled_and_its_accepted_consents_recorded(
     assert len(broadcasts) == 3
     assert done == 0
     assert FollowUp.get_by_id(batch.batch_id).done is False
+
+    # a batch stuck on a refusal does not starve a newer one, one batch per round or not
+    newer = receive_and_anchor(gateway_db, deployed, [make_result(device_key, decided_ms=now_ms())],
+                               newest=True)  # fmt: skip
+    one_a_round = follow_ups(deployed)
+    one_a_round.batches_per_round = 1
+    assert run(one_a_round.run_once()) == 1
+    assert FollowUp.get_by_id(newer.batch_id).done is True
 
 
 def test_a_crash_before_noting_a_follow_up_is_adopted_not_repeated(
