@@ -220,3 +220,26 @@ def test_usage_errors_exit_2_and_change_nothing(device):
     )
     assert no_broker.returncode == 2 and "PROV_USAGE" in no_broker.stderr
     assert device.files() == before
+
+
+def test_the_first_boot_prompt_asks_for_every_answer_on_a_terminal(device, broker_address):
+    """``bdmi-firstboot`` runs ``kioskctl provision --config FILE`` on tty1 and nothing else."""
+    import os
+    import pty
+    import subprocess
+
+    from tests.sync.rig import BIN
+
+    controller, terminal = pty.openpty()
+    answers = [TECHNICIAN, str(device.usb / "ca.pem"), str(device.usb / "ca.key"), SITE,
+               broker_address, str(device.usb / "site.key")]  # fmt: skip
+    os.write(controller, ("\n".join(answers) + "\n").encode())
+    process = subprocess.run(
+        [str(BIN / "kioskctl"), "provision", "--config", str(device.config), "--json"],
+        stdin=terminal, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    os.close(terminal)
+    os.close(controller)
+    assert process.returncode == 0, process.stderr
+    assert "your technician id: " in process.stderr and "site id" in process.stderr
+    assert json.loads(process.stdout)["ok"]
