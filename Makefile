@@ -36,6 +36,8 @@ bench: setup
 	$(PY) -m bench.read_document
 	$(PY) -m bench.store
 	$(PY) -m bench.sync
+	$(PY) -m bench.ui_start
+	$(PY) -m bench.contract_gas
 
 # Re-resolve the pins after editing requirements.txt.
 lock:
