@@ -20,6 +20,7 @@ from drivers.camera.base import Camera
 from drivers.document import DocumentReader
 from drivers.emrtd.reader import PcscPassportReader
 from drivers.errors import ReaderUnavailable
+from drivers.printer.errors import ReceiptPrinter
 from drivers.sam.reader import SamIdCardReader
 from kiosk.config import KioskConfig
 
@@ -154,3 +155,28 @@ def camera(config: KioskConfig) -> Iterator[OpenedCamera]:
     )
     with device:
         yield OpenedCamera(device, simulated=False)
+
+
+@dataclass
+class OpenedPrinter:
+    printer: ReceiptPrinter
+    simulated: bool
+    paper_mm: int
+
+
+def receipt_printer(config: KioskConfig) -> OpenedPrinter | None:
+    """The configured receipt printer, or ``None`` (``printer.kind = "none"``). Nothing is
+    opened here: the device is opened for each job, so an unplugged printer at start-up is
+    no error, only the receipt printed while it is away."""
+    settings = config.printer
+    if settings.kind == "none":
+        return None
+    if settings.kind == "simulated":
+        from drivers.simulators.receipt_printer import SimulatedPrinter
+
+        output = settings.simulated_output or config.device.state_dir / "printer.bin"
+        return OpenedPrinter(SimulatedPrinter(output), True, settings.paper_mm)
+    from drivers.printer.device import DevicePrinter
+
+    device = DevicePrinter(settings.device, timeout_s=settings.timeout_s)
+    return OpenedPrinter(device, False, settings.paper_mm)

@@ -226,6 +226,24 @@ class ConsentConfig(_Strict):
     duration_days: Annotated[int, Field(ge=1, le=3660)] = 365
 
 
+class PrinterConfig(_Strict):
+    """The receipt printer (58 or 80 mm ESC/POS thermal, drivers/printer/)."""
+
+    kind: Literal["none", "device", "simulated"] = "none"
+    """``device``: a printer's device file; ``simulated``: demo and tests only."""
+    device: Path = Path("/dev/bdmi/printer0")
+    """The printer's device file (the udev name; ``/dev/usb/lp0`` is the kernel's own)."""
+    paper_mm: Literal[58, 80] = 58
+    offer_receipt: bool = True
+    """Show "Print receipt" on the result of a pass, a life certificate or a consent."""
+    timeout_s: Annotated[float, Field(ge=1.0, le=60.0)] = 10.0
+    """Longest a job may take before it is reported as ``DRV_PRINTER_TIMEOUT``."""
+    simulated_output: Path | None = None
+    """The simulated printer appends every job's bytes to this file as well."""
+
+    _expand_paths = field_validator("device", "simulated_output")(_expand)
+
+
 class SecurityConfig(_Strict):
     site_key_file: SecretFile | None = None
     """HMAC key that turns document numbers into pseudonymous ``subject_ref``s."""
@@ -324,6 +342,7 @@ class KioskConfig(_Strict):
     pension: PensionConfig = PensionConfig()
     health: HealthConfig = HealthConfig()
     consent: ConsentConfig = ConsentConfig()
+    printer: PrinterConfig = PrinterConfig()
 
     @model_validator(mode="after")
     def _production_uses_real_parts(self) -> KioskConfig:
@@ -338,6 +357,8 @@ class KioskConfig(_Strict):
             problems.append(("readers.pcsc.kind", "= 'simulated'"))
         if self.camera.kind == "simulated_subject":
             problems.append(("camera.kind", "= 'simulated_subject'"))
+        if self.printer.kind == "simulated":
+            problems.append(("printer.kind", "= 'simulated'"))
         if self.idv.liveness.fixed_order:
             problems.append(("idv.liveness.fixed_order", "is set (challenges must be random)"))
         for key, value in (

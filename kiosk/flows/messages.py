@@ -8,6 +8,7 @@ the shell: start or cancel a device job, record a result, speak a prompt.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from drivers.document import IdentityDocument
 from kiosk.idv.decision import DocumentEvidence, Verdict
 from kiosk.idv.gestures import Gesture
 from kiosk.idv.liveness import LivenessReport
+
+if TYPE_CHECKING:
+    from kiosk.flows.verification import View
 
 
 # -- events --------------------------------------------------------------------------------
@@ -92,9 +96,20 @@ class RecordFailed:
     """``STORE_QUOTA_REACHED``, ``STORE_DISK_LOW``, ``SEC_KEY_MISSING``..."""
 
 
+@dataclass(frozen=True, slots=True)
+class ReceiptPrinted:
+    """The printer took the whole receipt."""
+
+
+@dataclass(frozen=True, slots=True)
+class PrintFailed:
+    reason: str
+    """``DRV_PRINTER_NO_PAPER``, ``DRV_PRINTER_UNAVAILABLE``, ``DRV_PRINTER_TIMEOUT``..."""
+
+
 Event = (
     Tap | Tick | ReadProgress | DocumentRead | DocumentFailed | FaceUpdate | FaceFinished
-    | Recorded | RecordFailed
+    | Recorded | RecordFailed | ReceiptPrinted | PrintFailed
 )  # fmt: skip
 
 
@@ -158,11 +173,22 @@ class Speak:
 
 
 @dataclass(frozen=True, slots=True)
+class PrintReceipt:
+    """Print a receipt of the result on screen. Carries the screen's view (which holds
+    nothing personal): the shell builds the receipt from it at once, before any wipe, and
+    keeps nothing of it once the printer has it (``kiosk/receipts.py``); answer with
+    ``ReceiptPrinted`` or ``PrintFailed``."""
+
+    view: View
+
+
+@dataclass(frozen=True, slots=True)
 class Wiped:
     """Everything personal of the session was dropped: the shell drops its copies too
     (preview frames, decoded portraits)."""
 
 
 Command = (
-    ReadDocument | SetAccessKey | CancelRead | StartFace | StopFace | RecordResult | Speak | Wiped
-)
+    ReadDocument | SetAccessKey | CancelRead | StartFace | StopFace | RecordResult | Speak
+    | PrintReceipt | Wiped
+)  # fmt: skip

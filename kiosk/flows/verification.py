@@ -31,8 +31,11 @@ from kiosk.flows.messages import (
     Event,
     FaceFinished,
     FaceUpdate,
+    PrintFailed,
+    PrintReceipt,
     ReadDocument,
     ReadProgress,
+    ReceiptPrinted,
     Recorded,
     RecordFailed,
     RecordResult,
@@ -99,6 +102,10 @@ class View:
     reference: str | None = None
     field: str | None = None
     """On the MRZ entry: the field an error names (``document_number``, ``birth_date``...)."""
+    receipt: str | None = None
+    """On the result: ``printing``, ``printed`` or ``failed`` once the person asked for a
+    receipt (``receipt_error`` says why it failed)."""
+    receipt_error: str | None = None
 
 
 CHIP_DOCUMENTS = frozenset({DocumentType.ICAO_TD3, DocumentType.ICAO_TD1, DocumentType.ICAO_TD2})
@@ -180,6 +187,8 @@ class VerificationFlow:
             self._mrz_entered(tap.value or "")
         elif self.step is Step.RESULT and action == "done":
             self._abandon()
+        elif self.step is Step.RESULT and action == "print":
+            self._print_receipt()
 
     def _tick(self, now: float) -> None:
         if self.step is Step.WELCOME:
@@ -222,6 +231,15 @@ class VerificationFlow:
             self._go(Step.RESULT, decision=verdict.decision if verdict else None,
                      error=event.reason)  # fmt: skip
             self._emit(Speak("call_staff"))
+        elif (
+            isinstance(event, (ReceiptPrinted, PrintFailed))
+            and self.step is Step.RESULT
+            and self._view.get("receipt") == "printing"
+        ):
+            self._inactivity.touch(now)  # the person is reading or tearing it off
+            reason = event.reason if isinstance(event, PrintFailed) else None
+            self._view["receipt"] = "printed" if reason is None else "failed"
+            self._view["receipt_error"] = reason
         # Anything else is late news from a job the flow has moved past: ignored.
 
     # -- steps ---------------------------------------------------------------------------------
@@ -310,6 +328,18 @@ class VerificationFlow:
         self._go(Step.RESULT, decision=verdict.decision, reasons=verdict.reasons,
                  reference=reference_code(event.result_id))  # fmt: skip
         self._emit(Speak(f"result_{verdict.decision.value}"))
+
+    def _print_receipt(self) -> None:
+        """A receipt of a recorded pass, once: again only after a failed print (a new roll,
+        the cable back). Never of a failure or of a result that could not be saved."""
+        if self._view.get("receipt") in ("printing", "printed"):
+            return
+        view = self._view
+        recorded_pass = view.get("decision") is Decision.PASS and view.get("reference")
+        if not recorded_pass or view.get("error"):
+            return
+        self._view["receipt"], self._view["receipt_error"] = "printing", None
+        self._emit(PrintReceipt(self.view()))
 
     def _abandon(self, reason: str | None = None) -> None:
         """Back to welcome from anywhere: cancel the running job, wipe, forget."""

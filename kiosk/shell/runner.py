@@ -9,6 +9,7 @@ opening a SAM reader or a camera costs seconds a patient should not wait through
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import queue
@@ -22,13 +23,15 @@ import numpy as np
 
 from drivers.errors import DriverError
 from kiosk.config.schema import KioskConfig
+from kiosk.devices import OpenedPrinter, document_reader, receipt_printer
 from kiosk.devices import camera as open_camera
-from kiosk.devices import document_reader
 from kiosk.flows.consent import RecordConsent
 from kiosk.flows.messages import (
     CancelRead,
     Command,
     Event,
+    PrintFailed,
+    PrintReceipt,
     ReadDocument,
     Recorded,
     RecordFailed,
@@ -52,6 +55,7 @@ from kiosk.flows.pension import (
 from kiosk.flows.verification import VerificationFlow, View
 from kiosk.idv.embedding import FaceEmbedder
 from kiosk.idv.record import verification_result
+from kiosk.receipts import receipt_from_view
 from kiosk.security.consent_record import consent_record
 from kiosk.security.device_key import DeviceKey
 from kiosk.security.errors import SecurityError
@@ -59,6 +63,7 @@ from kiosk.security.identity import ensure_demo_identity
 from kiosk.security.result import sign_result
 from kiosk.security.subject import read_site_key, subject_ref
 from kiosk.shell.jobs import DocumentJob, FaceJob, Job, ReaderSlot, SubjectScript
+from kiosk.shell.printing import print_in_background, receipt_job
 from kiosk.store import audit, enrolment, outbox
 from kiosk.store.consent import record_consent
 from kiosk.store.database import StoreDatabase, open_from_config
@@ -112,6 +117,7 @@ class FlowRunner:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _known_keys: dict[int, str] = field(default_factory=dict)
     """Readers whose access key is part of the setup (the demo's specimen), by ``id``."""
+    _printer: OpenedPrinter | None = None
 
     # -- lifetime ------------------------------------------------------------------------------
     def open(self) -> None:
@@ -141,6 +147,9 @@ class FlowRunner:
             self.simulators["camera"] = cam.camera
         if self._simulated_camera and self.subject is None:
             self.subject = SubjectScript()
+        self._printer = receipt_printer(self.config)
+        if self._printer is not None and self._printer.simulated:
+            self.simulators["printer"] = self._printer.printer
         self._db = open_from_config(self.config, create=True)
         self._key = ensure_demo_identity(self.config)
         self._site_key = site_key(self.config)
@@ -203,6 +212,11 @@ class FlowRunner:
                              record_kind="device")  # fmt: skip
         except StoreError as exc:
             log.error("service audit entry not written", extra={"reason": exc.reason})
+
+    def receipt_offered(self) -> bool:
+        """Whether the result screen shows "Print receipt": a printer, and the config
+        offers receipts."""
+        return self._printer is not None and self.config.printer.offer_receipt
 
     def waiting_to_sync(self) -> int:
         """Results not yet accepted by a gateway (pending or sending): the offline indicator."""
@@ -267,11 +281,24 @@ class FlowRunner:
                 self._background(self._lookup, command)
             elif isinstance(command, Enrol):
                 self._background(self._enrol, command)
+            elif isinstance(command, PrintReceipt):
+                self._print(command)
             elif isinstance(command, Speak):
                 self.speak(command.prompt)
             elif isinstance(command, Wiped):
                 self.preview(None)
                 self._forget_typed_keys()
+
+    def _print(self, command: PrintReceipt) -> None:
+        """Build the receipt from the view now, on the owner's thread and before any wipe;
+        only the encoded job goes to the printing thread, and nothing of it is kept here."""
+        receipt = receipt_from_view(command.view, site=self.config.device.site,
+                                    now=dt.datetime.now())  # fmt: skip
+        if self._printer is None or not self.config.printer.offer_receipt or receipt is None:
+            self.events.put(PrintFailed("DRV_NOT_CONFIGURED" if receipt else "UI_NO_RECEIPT"))
+            return
+        job = receipt_job(receipt, self._printer.paper_mm)  # type: ignore[arg-type]
+        print_in_background(self._printer.printer, job, receipt.reference, self.events.put)
 
     def _mrz_known(self, kind: str) -> bool:
         pcsc = self.config.readers.pcsc

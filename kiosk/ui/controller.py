@@ -33,6 +33,7 @@ from PySide6.QtQuick import QQuickImageProvider
 from kiosk.flows.service import Door, ServiceGate
 from kiosk.flows.verification import Step, View
 from kiosk.log import RecentReasons
+from kiosk.receipts import certificate_code, consent_until
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,7 @@ class KioskController(QObject):
         certificate = getattr(self._view, "certificate", None)
         if not certificate:
             return ""
-        return f"BDMI-LC:{certificate.reference}:{certificate.valid_until.isoformat()}"
+        return certificate_code(certificate.reference, certificate.valid_until)
 
     @Property(bool, notify=viewChanged)
     def seeStaff(self) -> bool:
@@ -296,12 +297,33 @@ class KioskController(QObject):
     def consentUntil(self) -> str:
         """The last day the consent covers, as the person reads it on the terms."""
         days = self.consentDays
-        return (dt.date.today() + dt.timedelta(days=days)).isoformat() if days else ""
+        return consent_until(days, dt.date.today()).isoformat() if days else ""
 
     @Property(str, notify=viewChanged)
     def consentOutcome(self) -> str:
         """``accepted``, ``declined`` or ``not_offered`` on the result screen, else empty."""
         return getattr(self._view, "consent", None) or ""
+
+    # -- the receipt ------------------------------------------------------------------------
+    @Property(bool, notify=readyChanged)
+    def receiptOffered(self) -> bool:
+        """A printer is configured and receipts are offered (the runner knows)."""
+        runner = self._runner
+        return bool(runner is not None and runner.receipt_offered())  # type: ignore[attr-defined]
+
+    @Property(str, notify=viewChanged)
+    def receiptState(self) -> str:
+        """``printing``, ``printed``, ``failed`` once asked for, else empty."""
+        return self._view.receipt or ""
+
+    @Property(str, notify=viewChanged)
+    def receiptError(self) -> str:
+        """The printer's reason code when the receipt failed (``DRV_PRINTER_NO_PAPER``...)."""
+        return self._view.receipt_error or ""
+
+    @Slot()
+    def printReceipt(self) -> None:
+        self._tap("print")
 
     @Slot()
     def acceptConsent(self) -> None:

@@ -303,7 +303,27 @@
         <translation>面部核验未完成。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="129"/>
+        <location filename="../qml/ResultScreen.qml" line="118"/>
+        <source>Printing your receipt…</source>
+        <translation>正在打印凭条…</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="119"/>
+        <source>Your receipt is printed. Please take it.</source>
+        <translation>凭条已打印，请取走。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="154"/>
+        <source>Try printing again</source>
+        <translation>重新打印</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="155"/>
+        <source>Print receipt</source>
+        <translation>打印凭条</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="165"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -636,12 +656,22 @@
         <translation>密码错误次数过多，登记已暂时锁定几分钟。请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="91"/>
+        <location filename="../qml/Texts.qml" line="90"/>
+        <source>The printer is out of paper. Please write your reference down, or see the staff.</source>
+        <translation>打印机缺纸。请记下您的登记号，或联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="94"/>
+        <source>The receipt could not be printed. Please write your reference down, or see the staff.</source>
+        <translation>凭条无法打印。请记下您的登记号，或联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../qml/Texts.qml" line="96"/>
         <source>The result could not be saved. Please see the staff.</source>
         <translation>结果无法保存，请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="92"/>
+        <location filename="../qml/Texts.qml" line="97"/>
         <source>The document could not be read. Please try again or see the staff.</source>
         <translation>无法读取证件，请重试或联系工作人员。</translation>
     </message>

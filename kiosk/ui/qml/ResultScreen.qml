@@ -109,6 +109,28 @@ Item {
             color: screen.theme.muted
             font.pixelSize: screen.theme.bodySize
         }
+        Text {  // the receipt: being printed, printed, or why not (the code beneath)
+            objectName: "receiptStatus"
+            Layout.fillWidth: true
+            visible: screen.passed && screen.controller.receiptState !== ""
+            wrapMode: Text.WordWrap
+            horizontalAlignment: Text.AlignHCenter
+            text: screen.controller.receiptState === "printing" ? qsTr("Printing your receipt…")
+                  : screen.controller.receiptState === "printed" ? qsTr("Your receipt is printed. Please take it.")
+                  : screen.texts.error(screen.controller.receiptError)
+            color: screen.controller.receiptState === "failed" ? screen.theme.foreground
+                                                                : screen.theme.muted
+            font.pixelSize: screen.theme.bodySize
+        }
+        Text {
+            objectName: "receiptReasonCode"
+            Layout.alignment: Qt.AlignHCenter
+            visible: screen.passed && screen.controller.receiptError !== ""
+            text: screen.controller.receiptError
+            color: screen.theme.muted
+            font.pixelSize: screen.theme.bodySize * 0.6
+            font.family: "monospace"
+        }
         Text {  // the codes, small, for the staff at the desk and the technician guide
             objectName: "resultReasonCodes"
             Layout.alignment: Qt.AlignHCenter
@@ -120,7 +142,21 @@ Item {
             font.family: "monospace"
         }
     }
+    KioskButton {  // a receipt of a pass, a life certificate or a consent; never of a failure
+        objectName: "printButton"
+        anchors { right: doneButton.left; verticalCenter: doneButton.verticalCenter
+                  rightMargin: screen.theme.margin }
+        theme: screen.theme
+        visible: screen.controller.receiptOffered && screen.passed
+                 && screen.controller.reference !== ""
+                 && screen.controller.receiptState !== "printed"
+        enabled: screen.controller.receiptState !== "printing"
+        text: screen.controller.receiptState === "failed" ? qsTr("Try printing again")
+                                                          : qsTr("Print receipt")
+        onClicked: screen.controller.printReceipt()
+    }
     KioskButton {
+        id: doneButton
         objectName: "doneButton"
         anchors { horizontalCenter: parent.horizontalCenter; bottom: parent.bottom
                   margins: screen.theme.margin }

@@ -87,6 +87,11 @@ QtObject {
         case "UI_DOCUMENT_NOT_ACCEPTED": return qsTr("This document cannot be used here. Please use another one.")
         case "UI_TIMEOUT": return qsTr("The session ended because nothing happened for a while.")
         case "UI_PIN_LOCKED": return qsTr("Too many wrong PINs: enrolment is locked for a few minutes. Please see the staff.")
+        case "DRV_PRINTER_NO_PAPER": return qsTr("The printer is out of paper. Please write your reference down, or see the staff.")
+        case "DRV_PRINTER_UNAVAILABLE":
+        case "DRV_PRINTER_TIMEOUT":
+        case "DRV_NOT_CONFIGURED":
+        case "UI_NO_RECEIPT": return qsTr("The receipt could not be printed. Please write your reference down, or see the staff.")
         case "STORE_QUOTA_REACHED":
         case "STORE_DISK_LOW": return qsTr("The result could not be saved. Please see the staff.")
         default: return qsTr("The document could not be read. Please try again or see the staff.")
