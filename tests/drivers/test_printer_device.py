@@ -12,6 +12,7 @@ import pytest
 from drivers.printer.codec import Text, encode_receipt
 from drivers.printer.device import DevicePrinter, paper_out
 from drivers.printer.errors import PrinterNoPaper, PrinterTimeout, PrinterUnavailable
+from drivers.printer.parse import parse_job
 from drivers.simulators.receipt_printer import SimulatedPrinter
 
 
@@ -80,3 +81,14 @@ def test_the_simulated_printer_keeps_jobs_and_fails_on_demand(tmp_path):
     assert printer.jobs == [job, job]
     assert (tmp_path / "printed.bin").read_bytes() == job + job
     assert [t.lines[0].text for t in printer.transcripts()] == ["ABCD-1234"] * 2
+
+
+def test_the_test_print_reaches_the_device_and_names_a_failure(tmp_path, capsys):
+    from drivers.printer.__main__ import main
+
+    target = tmp_path / "lp0"
+    target.touch()
+    assert main([str(target), "--paper", "80"]) == 0
+    assert parse_job(target.read_bytes()).qr_codes == ["BDMI-TEST"]
+    assert main([str(tmp_path / "gone")]) == 1
+    assert "DRV_PRINTER_UNAVAILABLE" in capsys.readouterr().err

@@ -41,11 +41,11 @@ def test_udevadm_verify_where_this_systemd_has_it():
 
 def test_stable_names_and_group():
     rules = [r for path in RULES for r in parse_rules(path.read_text(encoding="utf-8"))]
-    assert {"bdmi/camera0", "bdmi/sam0", "bdmi/pcsc0"} <= _links(rules)
+    assert {"bdmi/camera0", "bdmi/sam0", "bdmi/pcsc0", "bdmi/printer0"} <= _links(rules)
     for rule in rules:
         links = {p.value for p in rule if p.key == "SYMLINK"}
         assert all(link.startswith("bdmi/") for link in links)
-        if links & {"bdmi/camera0", "bdmi/sam0"}:  # devices the kiosk opens itself
+        if links & {"bdmi/camera0", "bdmi/sam0", "bdmi/printer0"}:  # the kiosk opens these
             assert ("GROUP", "bdmi") in {(p.key, p.value) for p in rule}
             assert ("MODE", "0660") in {(p.key, p.value) for p in rule}
 
