@@ -322,20 +322,29 @@ class SyncAgent:
         self.stop()
 
 
+def broker_from_config(
+    config: KioskConfig, *, session_expiry_s: int | None = None
+) -> BrokerSettings:
+    """The configured broker and mTLS files; ``session_expiry_s=0`` for a short-lived
+    connection (the self-test, the health daemon) that must not leave a session behind."""
+    sync = config.sync
+    return BrokerSettings(
+        host=sync.broker_host,
+        port=sync.broker_port,
+        ca_file=sync.ca_file,
+        cert_file=sync.cert_file,
+        key_file=sync.key_file,
+        keepalive_s=sync.keepalive_s,
+        session_expiry_s=sync.session_expiry_s if session_expiry_s is None else session_expiry_s,
+    )
+
+
 def settings_from_config(config: KioskConfig, device_id: str) -> AgentSettings:
     sync = config.sync
     return AgentSettings(
         site=config.device.site,
         device_id=device_id,
-        broker=BrokerSettings(
-            host=sync.broker_host,
-            port=sync.broker_port,
-            ca_file=sync.ca_file,
-            cert_file=sync.cert_file,
-            key_file=sync.key_file,
-            keepalive_s=sync.keepalive_s,
-            session_expiry_s=sync.session_expiry_s,
-        ),
+        broker=broker_from_config(config),
         window=sync.window,
         resend_after_s=sync.resend_after_s,
         health_interval_s=sync.health_interval_s,

@@ -152,7 +152,8 @@ def publish_retained(config: KioskConfig, report: dict[str, Any]) -> None:
     ``PublishFailed`` (with a reason code) when it cannot."""
     import paho.mqtt.client as mqtt
 
-    from edge_sync.mqtt_session import BrokerSettings, make_client
+    from edge_sync.agent import broker_from_config
+    from edge_sync.mqtt_session import make_client
     from edge_sync.wire import encode_health, health_topic
     from kiosk.security.errors import SecurityError
     from kiosk.security.identity import device_id_from_config
@@ -162,15 +163,7 @@ def publish_retained(config: KioskConfig, report: dict[str, Any]) -> None:
         device_id = device_id_from_config(config)
     except SecurityError as exc:
         raise PublishFailed(exc.reason, str(exc.args[0])) from None
-    settings = BrokerSettings(
-        host=sync.broker_host,
-        port=sync.broker_port,
-        ca_file=sync.ca_file,
-        cert_file=sync.cert_file,
-        key_file=sync.key_file,
-        keepalive_s=sync.keepalive_s,
-        session_expiry_s=0,
-    )
+    settings = broker_from_config(config, session_expiry_s=0)
     timeout = config.health.mqtt_timeout_s
     try:
         client = make_client(f"{SOURCE}-{device_id}", settings)

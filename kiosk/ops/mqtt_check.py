@@ -143,20 +143,13 @@ def check_mqtt(ctx: CheckContext) -> Check:
 def _connect(ctx: CheckContext) -> Check:
     import paho.mqtt.client as mqtt
 
-    from edge_sync.mqtt_session import BrokerSettings, make_client
+    from edge_sync.agent import broker_from_config
+    from edge_sync.mqtt_session import make_client
 
     sync = ctx.config.sync
     timeout = ctx.config.health.mqtt_timeout_s
     where = f"{sync.broker_host}:{sync.broker_port}"
-    settings = BrokerSettings(
-        host=sync.broker_host,
-        port=sync.broker_port,
-        ca_file=sync.ca_file,
-        cert_file=sync.cert_file,
-        key_file=sync.key_file,
-        keepalive_s=sync.keepalive_s,
-        session_expiry_s=0,
-    )
+    settings = broker_from_config(ctx.config, session_expiry_s=0)
     client_id = f"bdmi-selftest-{os.getpid()}-{time.monotonic_ns() % 1_000_000}"
     try:
         client = make_client(client_id, settings)

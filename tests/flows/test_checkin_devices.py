@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pytest
 
+from drivers.sam.frame import Command
 from kiosk.config import load_config
 from kiosk.flows.verification import Step
 from kiosk.idv.decision import Decision
@@ -100,7 +101,11 @@ def test_a_card_pulled_mid_read_is_asked_for_again(tmp_path, embedder):
         run_until(runner, lambda: runner.flow.view().error is not None, 30)
         view = runner.flow.view()
         assert view.step is Step.PRESENT_DOCUMENT and view.error.startswith("DRV_"), view
-        sam.insert_card()
+        # The kiosk sees the reader empty (it waits for that before reading again) ...
+        seen = len(sam.received)
+        # (two polls: the first was surely answered "no card" once the second is asked)
+        run_until(runner, lambda: sam.received[seen:].count(Command.FIND_CARD) >= 2, 30)
+        sam.insert_card()  # ... and the person places the card again
         run_until(runner, lambda: runner.flow.step is Step.FACE, 30)
         runner.tap("cancel")
         assert runner.flow.step is Step.WELCOME and not runner.flow.holds_personal_data()
