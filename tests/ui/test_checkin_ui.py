@@ -20,7 +20,7 @@ from kiosk.shell.jobs import SubjectScript
 from kiosk.ui.app import KioskUi
 from tests.drivers.shared_data import require_shared_data
 from tests.ui.kiosk_window import running_kiosk
-from tests.ui.test_welcome import find, screenshot, tap, visible_texts
+from tests.ui.test_welcome import find, screenshot, shown, tap, visible_texts
 
 pytestmark = pytest.mark.ui
 LANGUAGES = ("zh_CN", "en")
@@ -77,7 +77,7 @@ def test_a_patient_checks_in_and_the_session_is_wiped(qtbot, kiosk, language):
     assert kiosk.controller.reference == "" and kiosk.controller.decision == ""
     # Sync is off in the demo: the result waits in the outbox, and the screen says so.
     qtbot.waitUntil(lambda: kiosk.controller.waiting >= 1, timeout=15_000)
-    qtbot.waitUntil(lambda: find(kiosk, "syncIndicator").property("visible"), timeout=5_000)
+    qtbot.waitUntil(lambda: shown(kiosk, "syncIndicator"), timeout=5_000)
     screenshot(kiosk, f"welcome_waiting_to_sync_{language}")
 
 
@@ -112,7 +112,7 @@ def test_a_card_pulled_mid_read_says_so(qtbot, kiosk, language):
     qtbot.waitUntil(lambda: kiosk.controller.error.startswith("DRV_"), timeout=30_000)
     at(qtbot, kiosk, "present_document")
     # The screen was rebuilt (reading -> present_document): wait for the new one's binding.
-    qtbot.waitUntil(lambda: find(kiosk, "documentError").property("visible"), timeout=5_000)
+    qtbot.waitUntil(lambda: shown(kiosk, "documentError"), timeout=5_000)
     screenshot(kiosk, f"present_document_error_{language}")
     tap(qtbot, kiosk, "backButton")
     at(qtbot, kiosk, "welcome")
@@ -126,7 +126,7 @@ def test_a_card_that_is_not_an_id_card_is_named_and_the_right_one_is_read(qtbot,
     tap(qtbot, kiosk, "startButton")
     qtbot.waitUntil(lambda: kiosk.controller.error == "DRV_SAM_CARD_TYPE", timeout=30_000)
     at(qtbot, kiosk, "present_document")
-    qtbot.waitUntil(lambda: find(kiosk, "documentError").property("visible"), timeout=5_000)
+    qtbot.waitUntil(lambda: shown(kiosk, "documentError"), timeout=5_000)
     assert "DRV_SAM_CARD_TYPE" in visible_texts(kiosk)  # the code, small, for the staff
     screenshot(kiosk, f"present_document_wrong_card_{language}")
     # The error stays while the card stays: the reader is not asked to read it again.
@@ -181,7 +181,7 @@ def test_inactivity_warns_then_returns_to_welcome(qtbot, kiosk, language):
     tap(qtbot, kiosk, "startButton")
     at(qtbot, kiosk, "present_document")
     qtbot.waitUntil(lambda: kiosk.controller.countdown > 0, timeout=10_000)
-    qtbot.waitUntil(lambda: find(kiosk, "countdownOverlay").property("visible"), timeout=5_000)
+    qtbot.waitUntil(lambda: shown(kiosk, "countdownOverlay"), timeout=5_000)
     screenshot(kiosk, f"countdown_{language}")
     tap(qtbot, kiosk, "continueButton")
     qtbot.waitUntil(lambda: kiosk.controller.countdown == 0, timeout=5_000)

@@ -20,7 +20,7 @@ from drivers.simulators.test_passport import (
 from kiosk.ui.app import KioskUi
 from tests.ui.kiosk_window import running_kiosk
 from tests.ui.test_checkin_ui import LANGUAGES, at
-from tests.ui.test_welcome import MIN_TOUCH_MM, find, screenshot, tap, visible_texts
+from tests.ui.test_welcome import MIN_TOUCH_MM, find, screenshot, shown, tap, visible_texts
 
 pytestmark = [pytest.mark.ui, pytest.mark.services]
 
@@ -71,7 +71,7 @@ def test_the_photo_page_details_open_the_chip(qtbot, kiosk, language):
     tap(qtbot, kiosk, "mrzContinueButton")
     qtbot.waitUntil(lambda: kiosk.controller.error == "DRV_EMRTD_BAC_DENIED", timeout=30_000)
     at(qtbot, kiosk, "mrz_entry")
-    qtbot.waitUntil(lambda: find(kiosk, "mrzError").property("visible"), timeout=5_000)
+    qtbot.waitUntil(lambda: shown(kiosk, "mrzError"), timeout=5_000)
     assert wrong not in visible_texts(kiosk)  # the fields were cleared on Continue
     screenshot(kiosk, f"mrz_entry_refused_{language}")
 

@@ -26,7 +26,7 @@ from kiosk.store.models import EnrolledTemplate, Result
 from kiosk.ui.app import KioskUi
 from tests.ui.kiosk_window import running_kiosk
 from tests.ui.test_checkin_ui import LANGUAGES, at
-from tests.ui.test_welcome import MIN_TOUCH_MM, find, screenshot, tap, visible_texts
+from tests.ui.test_welcome import MIN_TOUCH_MM, find, screenshot, shown, tap, visible_texts
 
 pytestmark = pytest.mark.ui
 
@@ -95,7 +95,7 @@ def test_first_visit_is_enrolled_by_staff_and_the_next_visit_is_matched(
     at(qtbot, kiosk, "staff_pin", timeout=60_000)
     enter_pin(qtbot, kiosk, "1111")
     qtbot.waitUntil(lambda: kiosk.controller.error == "UI_PIN_WRONG", timeout=10_000)
-    qtbot.waitUntil(lambda: find(kiosk, "pinError").property("visible"), timeout=5_000)
+    qtbot.waitUntil(lambda: shown(kiosk, "pinError"), timeout=5_000)
     assert kiosk.controller.pinAttemptsLeft == 2
     screenshot(kiosk, f"staff_pin_{language}")
     px_per_mm = kiosk.window.screen().physicalDotsPerInch() / 25.4

@@ -18,7 +18,7 @@ from kiosk.ui.app import KioskUi
 from tests.ui.kiosk_window import running_kiosk
 from tests.ui.test_checkin_ui import LANGUAGES, at
 from tests.ui.test_pension_ui import enter_pin
-from tests.ui.test_welcome import find, screenshot, tap, visible_texts
+from tests.ui.test_welcome import find, screenshot, shown, tap, visible_texts
 
 pytestmark = pytest.mark.ui
 HEADLINE = {"zh_CN": "登记成功", "en": "You are checked in"}
@@ -52,7 +52,7 @@ def check_in(qtbot, ui: KioskUi) -> str:
 
 def printed(qtbot, ui: KioskUi) -> None:
     qtbot.waitUntil(lambda: ui.controller.receiptState == "printed", timeout=15_000)
-    qtbot.waitUntil(lambda: find(ui, "receiptStatus").property("visible"), timeout=5_000)
+    qtbot.waitUntil(lambda: shown(ui, "receiptStatus"), timeout=5_000)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -94,7 +94,7 @@ def test_an_empty_roll_is_named_and_the_kiosk_carries_on(qtbot, kiosk, language)
     reference = check_in(qtbot, kiosk)
     tap(qtbot, kiosk, "printButton")
     qtbot.waitUntil(lambda: kiosk.controller.receiptError == "DRV_PRINTER_NO_PAPER", timeout=15_000)
-    qtbot.waitUntil(lambda: find(kiosk, "receiptReasonCode").property("visible"), timeout=5_000)
+    qtbot.waitUntil(lambda: shown(kiosk, "receiptReasonCode"), timeout=5_000)
     texts = visible_texts(kiosk)
     assert "DRV_PRINTER_NO_PAPER" in texts and reference in texts  # the reference stays
     assert printer.jobs == []

@@ -16,7 +16,7 @@ from kiosk.store import audit
 from kiosk.store.database import open_from_config
 from kiosk.ui.app import KioskUi
 from tests.ui.test_checkin_ui import kiosk  # noqa: F401  (the fixture)
-from tests.ui.test_welcome import find, rendered, screenshot, tap, visible_texts
+from tests.ui.test_welcome import find, rendered, screenshot, shown, tap, visible_texts
 
 pytestmark = pytest.mark.ui
 
@@ -69,7 +69,7 @@ def test_service_mode_shows_devices_outbox_and_recent_errors(
     hold_corner(qtbot, kiosk, 3400)
     qtbot.waitUntil(lambda: kiosk.controller.service == "pin", timeout=5_000)
     enter(qtbot, kiosk, "0000")
-    qtbot.waitUntil(lambda: find(kiosk, "servicePinError").property("visible"), timeout=5_000)
+    qtbot.waitUntil(lambda: shown(kiosk, "servicePinError"), timeout=5_000)
     assert kiosk.controller.serviceAttemptsLeft == 2
     enter(qtbot, kiosk, DEMO_PIN)
     qtbot.waitUntil(lambda: kiosk.controller.service == "open", timeout=5_000)

@@ -49,6 +49,15 @@ def find(ui: KioskUi, name: str) -> QQuickItem:
     return item
 
 
+def shown(ui: KioskUi, name: str) -> bool:
+    """Whether the item is on screen now, for ``waitUntil``: a screen the Loader is replacing
+    may still be found while Qt deletes it, and its items then raise ``RuntimeError``."""
+    try:
+        return bool(find(ui, name).property("visible"))
+    except (RuntimeError, AssertionError):
+        return False
+
+
 def rendered(qtbot, ui: KioskUi) -> None:
     """Wait for one rendered frame: layouts are polished just before a frame, so item
     positions read after it are the ones a finger would see."""
