@@ -164,8 +164,11 @@ class Keepalive(QObject):
         signal.set_wakeup_fd(self._wake_w.fileno(), warn_on_full_buffer=False)
         self._wake = QSocketNotifier(self._wake_r.fileno(), QSocketNotifier.Type.Read, self)
         self._wake.activated.connect(self._drain)
+        # Queued, not a direct quit(): a SIGTERM that lands before app.exec() has started
+        # would otherwise be lost (quit() does nothing without a running loop) and the kiosk
+        # would never stop. The zero timer fires as soon as the loop runs.
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: self._app.quit())
+            signal.signal(signum, lambda *_: QTimer.singleShot(0, self._app.quit))
         if self.freeze_s is not None:
             signal.signal(signal.SIGUSR2, lambda *_: self._freeze())
             log.warning("debug freeze hook armed (SIGUSR2)", extra={"seconds": self.freeze_s})

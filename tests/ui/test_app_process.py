@@ -52,4 +52,6 @@ def test_demo_starts_on_a_real_display_and_logs_structured_lines(xvfb_display, d
         assert proc.poll() is None, "the kiosk exited by itself"
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        # Read the rest of stderr while it shuts down: a kiosk blocked on a full pipe would
+        # never finish its clean exit (SIGTERM quits the Qt loop, then closes the devices).
+        proc.communicate(timeout=60)

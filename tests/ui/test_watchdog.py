@@ -188,3 +188,23 @@ def test_status_line_says_what_the_kiosk_is_doing():
     assert kiosk_status(False, None) == "welcome screen up, opening devices"
     assert kiosk_status(True, None) == "serving"
     assert "DRV_READER_UNAVAILABLE" in kiosk_status(False, "DRV_READER_UNAVAILABLE")
+
+
+PRE_EXEC_SIGTERM = """
+import os, signal, sys
+from PySide6.QtGui import QGuiApplication, QWindow
+from kiosk.ui.watchdog import Keepalive
+app = QGuiApplication([sys.argv[0], "-platform", "offscreen"])
+window = QWindow()
+keepalive = Keepalive(app, window, "demo")
+os.kill(os.getpid(), signal.SIGTERM)  # systemctl stop, before the loop has started
+sys.exit(app.exec())
+"""
+
+
+def test_a_sigterm_before_the_event_loop_runs_still_stops_the_kiosk():
+    # A direct quit() before exec() is lost, and the kiosk would then run until SIGKILL.
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", PRE_EXEC_SIGTERM], capture_output=True,
+                          text=True, timeout=60, cwd=repo)  # fmt: skip
+    assert done.returncode == 0, done.stderr
