@@ -76,19 +76,22 @@ class ConsentInfo:
 
 
 class _ContractClient:
-    """One deployed contract: typed writes (checked) and reads (free)."""
+    """One deployed contract: typed writes (checked) and reads (free). ``admin_account``
+    signs the admin's calls (configuration, upgrades, minting); a reader needs none."""
 
     def __init__(
         self,
         facade: ChainFacade,
         contract_hash: Hash160Like,
         *,
+        admin_account: Account | None = None,
         receipt_timeout: float = 60.0,
         receipt_retry_delay: float = 1.0,
     ) -> None:
         self.facade = facade
         self.contract_hash = as_hash160(contract_hash)
         self.contract = GenericContract(self.contract_hash)
+        self.admin_account = admin_account
         self.receipt_timeout = receipt_timeout
         self.receipt_retry_delay = receipt_retry_delay
 
@@ -130,19 +133,6 @@ class _ContractClient:
 
 class SettlementClient(_ContractClient):
     """FeeSettlement: the admin configures it; payers pay through the configured token."""
-
-    def __init__(
-        self,
-        facade: ChainFacade,
-        contract_hash: Hash160Like,
-        *,
-        admin_account: Account | None = None,
-        receipt_timeout: float = 60.0,
-        receipt_retry_delay: float = 1.0,
-    ) -> None:
-        super().__init__(facade, contract_hash, receipt_timeout=receipt_timeout,
-                         receipt_retry_delay=receipt_retry_delay)  # fmt: skip
-        self.admin_account = admin_account
 
     # admin -------------------------------------------------------------------------------------
     async def configure(
@@ -221,10 +211,10 @@ class ConsentRegistryClient(_ContractClient):
         receipt_timeout: float = 60.0,
         receipt_retry_delay: float = 1.0,
     ) -> None:
-        super().__init__(facade, contract_hash, receipt_timeout=receipt_timeout,
+        super().__init__(facade, contract_hash, admin_account=admin_account,
+                         receipt_timeout=receipt_timeout,
                          receipt_retry_delay=receipt_retry_delay)  # fmt: skip
         self.gateway_account = gateway_account
-        self.admin_account = admin_account
 
     async def set_gateway(self, account: Hash160Like) -> TxReceipt:
         return await self._write(
@@ -290,19 +280,6 @@ class TestTokenClient(_ContractClient):
     """BdmiTestToken (private networks): balances, and ``mint`` by its admin."""
 
     __test__ = False  # not a pytest test class, whatever its name
-
-    def __init__(
-        self,
-        facade: ChainFacade,
-        contract_hash: Hash160Like,
-        *,
-        admin_account: Account | None = None,
-        receipt_timeout: float = 60.0,
-        receipt_retry_delay: float = 1.0,
-    ) -> None:
-        super().__init__(facade, contract_hash, receipt_timeout=receipt_timeout,
-                         receipt_retry_delay=receipt_retry_delay)  # fmt: skip
-        self.admin_account = admin_account
 
     async def mint(self, account: Hash160Like, amount: int) -> TxReceipt:
         return await self._write(
