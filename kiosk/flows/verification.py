@@ -140,6 +140,8 @@ class VerificationFlow:
     step: Step = field(default=Step.WELCOME, init=False)
     personal: Personal = field(default_factory=Personal, init=False)
     _started_at: float = field(default=0.0, init=False)
+    _failed_reads: int = field(default=0, init=False)
+    """Failed reads in a row in this session (not personal: a count)."""
     _inactivity: Inactivity = field(init=False)
     _view: dict[str, object] = field(default_factory=dict, init=False)
     _out: list[Command] = field(default_factory=list, init=False)
@@ -244,6 +246,7 @@ class VerificationFlow:
 
     # -- steps ---------------------------------------------------------------------------------
     def _begin(self) -> None:
+        self._failed_reads = 0
         self._started_at = self.clock()
         self._inactivity.touch(self._started_at)
         self._go(Step.PRESENT_DOCUMENT)
@@ -266,9 +269,13 @@ class VerificationFlow:
             self._go(Step.MRZ_ENTRY, error=reason)
             self._emit(Speak("check_mrz"))
         else:
+            # The first failure is read again at once (line noise, a chip slow under load, a
+            # card that was only lifted); a card that fails twice in a row is not read a
+            # third time until it has left the reader (a transit card on the ID reader).
+            self._failed_reads += 1
             self._go(Step.PRESENT_DOCUMENT, error=reason)
             self._emit(Speak("document_failed"))
-            self._emit(ReadDocument(after_removal=True))
+            self._emit(ReadDocument(after_removal=self._failed_reads > 1))
 
     def _mrz_entered(self, value: str) -> None:
         number, _, dates = value.partition("|")

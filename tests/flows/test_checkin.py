@@ -155,7 +155,19 @@ def test_a_card_removed_mid_read_asks_again_and_keeps_reading():
     f.handle(ReadProgress("reading", 0.2))
     commands = f.handle(DocumentFailed("DRV_CARD_REMOVED"))
     assert f.step is Step.PRESENT_DOCUMENT and f.view().error == "DRV_CARD_REMOVED"
+    assert ReadDocument() in commands  # the first failure: read again at once
+
+
+def test_a_card_that_fails_twice_is_not_read_again_until_it_leaves_the_reader():
+    f = flow(Clock())
+    f.handle(Tap("start"))
+    assert ReadDocument() in f.handle(DocumentFailed("DRV_SAM_CARD_TYPE"))
+    commands = f.handle(DocumentFailed("DRV_SAM_CARD_TYPE"))
     assert ReadDocument(after_removal=True) in commands
+    assert f.view().error == "DRV_SAM_CARD_TYPE"
+    f.handle(Tap("cancel"))  # a new session starts with a fresh count
+    f.handle(Tap("start"))
+    assert ReadDocument() in f.handle(DocumentFailed("DRV_SAM_READ_FAILED"))
 
 
 def test_a_card_the_flow_does_not_take_is_refused():

@@ -124,19 +124,22 @@ def test_a_card_that_is_not_an_id_card_is_named_and_the_right_one_is_read(qtbot,
     sam = kiosk.runner.simulators["sam"]
     sam.insert_foreign_card()
     tap(qtbot, kiosk, "startButton")
-    qtbot.waitUntil(lambda: kiosk.controller.error == "DRV_SAM_CARD_TYPE", timeout=30_000)
+    # Refused, read again at once (it might have been noise), refused again: both said aloud.
+    refusals = lambda: list(kiosk.voice.history).count(("document_failed", language))  # noqa: E731
+    qtbot.waitUntil(lambda: refusals() >= 2, timeout=30_000)
+    assert kiosk.controller.error == "DRV_SAM_CARD_TYPE"
     at(qtbot, kiosk, "present_document")
     qtbot.waitUntil(lambda: shown(kiosk, "documentError"), timeout=5_000)
     assert "DRV_SAM_CARD_TYPE" in visible_texts(kiosk)  # the code, small, for the staff
     screenshot(kiosk, f"present_document_wrong_card_{language}")
-    # The error stays while the card stays: the reader is not asked to read it again.
+    # The error stays while the card stays: after the second refusal, no third read.
     reads = sam.received.count(Command.READ_BASE_MESSAGE)
-    assert kiosk.controller.error == "DRV_SAM_CARD_TYPE"
     seen = len(sam.received)
     sam.remove_card()  # the person takes it away ...
     # two polls: the first was surely answered "no card" once the second is asked
     qtbot.waitUntil(lambda: sam.received[seen:].count(Command.FIND_CARD) >= 2, timeout=10_000)
-    assert sam.received.count(Command.READ_BASE_MESSAGE) == reads == 1
+    assert sam.received.count(Command.READ_BASE_MESSAGE) == reads == 2
+    assert refusals() == 2
     sam.insert_card()  # ... and places their ID card
     at(qtbot, kiosk, "face")
     tap(qtbot, kiosk, "backButton")
