@@ -66,8 +66,10 @@ def rendered(qtbot, ui: KioskUi) -> None:
 
 
 def tap(qtbot, ui: KioskUi, name: str) -> None:
-    item = find(ui, name)
+    # A frame first, then the look-up: during the frame Qt deletes a screen the Loader has
+    # just replaced, and an item found before it could be one of that screen's.
     rendered(qtbot, ui)
+    item = find(ui, name)
     assert item.isVisible() and item.isEnabled()
     centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
     QTest.mouseClick(
