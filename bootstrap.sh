@@ -73,12 +73,15 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 
 # --- 3. pip packages (pinned) -------------------------------------------------
+# pyproject.toml is the one list of direct dependencies; constraints.txt pins the whole resolved
+# set. Installing the project itself with its dependencies (not --no-deps) means a module the
+# code imports but pyproject.toml does not declare is missing here too, as it would be on the
+# appliance.
 stamp="$VENV/.bdmi-installed"
-want=$(cat requirements.txt constraints.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat constraints.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing pinned Python packages into $VENV (first run takes a minute)"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt -r requirements.txt
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
   echo "$want" > "$stamp"
 fi
 
