@@ -38,10 +38,24 @@ def redact(text: str) -> str:
     return _MRZ.sub(_MASK, _CN_ID.sub(_MASK, text))
 
 
+def _without_query_parameters(record: logging.LogRecord) -> None:
+    """peewee logs every statement at DEBUG as the tuple ``(sql, params)``, and the params of
+    the store's writes are personal data (a name, a portrait, a template). Keep the SQL, which
+    has only placeholders, and the count of values: enough to trace what ran, never what it
+    carried. Any other logger that hands a tuple as the message is treated the same way."""
+    if isinstance(record.msg, tuple) and len(record.msg) == 2 and isinstance(record.msg[0], str):
+        sql, params = record.msg
+        count = len(params) if isinstance(params, (list, tuple, dict)) else 1
+        record.msg = f"{sql} [{count} parameters not logged]"
+        record.args = None
+
+
 class PrivacyFilter(logging.Filter):
-    """Masks ID-number and MRZ shapes in the message and in every extra field."""
+    """Masks ID-number and MRZ shapes in the message and in every extra field, and drops
+    the values of logged SQL statements."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        _without_query_parameters(record)
         record.msg = redact(record.getMessage())
         record.args = None
         for key, value in list(vars(record).items()):

@@ -3,6 +3,8 @@ outbox, the quota, retention, and no personal data readable in the file's bytes.
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import sqlite3
 import stat
@@ -14,6 +16,7 @@ from peewee import SqliteDatabase
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from kiosk.config.schema import KioskConfig
+from kiosk.log import configure_logging
 from kiosk.security.signed import SignedResult
 from kiosk.store import audit, retention
 from kiosk.store.capacity import CapacityPolicy
@@ -507,3 +510,24 @@ def test_no_personal_data_is_readable_in_the_file_bytes(store, db_path, tmp_path
     plain.commit()
     plain.close()
     assert _found((tmp_path / "plain.db").read_bytes(), secrets) == secrets
+
+
+def test_debug_logging_shows_the_sql_but_never_the_values(store):
+    """At DEBUG peewee logs every statement with its parameters; the personal data written
+    with a result (here a name) must not reach the log, while the statement itself may."""
+    stream = io.StringIO()
+    handler = configure_logging("DEBUG", "json", stream)
+    try:
+        name = "ZHANG SANFENG"
+        signed = results(1)[0]
+        record(store, signed, personal=[PersonalData("name", name.encode(), T0 + 60_000)])
+        store.execute_sql("SELECT count(*) FROM personal_record WHERE data = ?", (name.encode(),))
+    finally:
+        logging.getLogger().removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    queries = [line["msg"] for line in lines if line["logger"] == "peewee"]
+    assert any("INSERT INTO personal_record" in q for q in queries)
+    assert any("parameters not logged" in q for q in queries)
+    text = stream.getvalue()
+    assert name not in text
+    assert signed.result_id not in text
