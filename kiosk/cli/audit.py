@@ -95,6 +95,9 @@ class _Progress:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from peewee import DatabaseError
+    from sqlcipher3 import dbapi2 as sqlcipher
+
     from kiosk.store.audit import Head, verify_chain
     from kiosk.store.database import open_store
     from kiosk.store.errors import StoreError
@@ -121,6 +124,8 @@ def _verify(args: argparse.Namespace) -> int:
         if schema_version(db) == 0:
             return _fail(args.json, "STORE_NOT_FOUND", f"{db_path} holds no kiosk store")
         report = verify_chain(db, expected_head=expected, progress=progress)
+    except (DatabaseError, sqlcipher.DatabaseError) as error:  # a damaged page or table
+        return _fail(args.json, "STORE_OPEN_FAILED", f"cannot read {db_path}: {error}")
     finally:
         if progress is not None:
             progress.finish()

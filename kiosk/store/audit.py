@@ -246,6 +246,40 @@ class ChainReport:
 
 _COLUMNS = "seq, at_ms, actor_kind, actor_id, action, record_kind, record_id, detail, prev_hash"
 
+# SQLite stores whatever type a row is given, whatever the column says: an edited row can hold
+# TEXT where a hash belongs, or a float seq. Each row is checked against what append() writes
+# before it is hashed, so such an edit is named like any other (and never crashes the walk).
+_ROW_TYPES: tuple[tuple[str, tuple[type, ...]], ...] = (
+    ("seq", (int,)),
+    ("at_ms", (int,)),
+    ("actor_kind", (str,)),
+    ("actor_id", (str,)),
+    ("action", (str,)),
+    ("record_kind", (str,)),
+    ("record_id", (str, type(None))),
+    ("detail", (str,)),
+    ("prev_hash", (bytes,)),
+    ("entry_hash", (bytes,)),
+)
+
+
+def _malformed(row: tuple[Any, ...]) -> str | None:
+    """What in ``row`` append() could never have written, or None."""
+    for (name, types), value in zip(_ROW_TYPES, row, strict=True):
+        if isinstance(value, bool) or not isinstance(value, types):
+            return f"{name} holds {type(value).__name__}, not {types[0].__name__}"
+    if row[0] < 1:
+        return f"seq {row[0]} is not a sequence number (they start at 1)"
+    for name, value in (("prev_hash", row[8]), ("entry_hash", row[9])):
+        if len(value) != 32:
+            return f"{name} is {len(value)} bytes, not a SHA-256 (32)"
+    return None
+
+
+def _label(seq: object) -> str:
+    """An entry's name in a message, even when its seq is not a number."""
+    return f"entry {seq}" if isinstance(seq, int) else f"the entry with seq {seq!r}"
+
 
 def verify_chain(
     db: StoreDatabase,
@@ -276,8 +310,20 @@ def verify_chain(
         cursor = db.execute_sql(f"SELECT {_COLUMNS}, entry_hash FROM {TABLE} ORDER BY seq")
         hash_at_expected: bytes | None = None
         for row in cursor:
-            seq, prev_hash, stored = row[0], bytes(row[8]), bytes(row[9])
             expected_seq = good.seq + 1 if good else 1
+            problem = _malformed(row)
+            if problem is not None:
+                seq = (
+                    row[0]
+                    if isinstance(row[0], int) and not isinstance(row[0], bool)
+                    else expected_seq
+                )
+                return bad(
+                    seq,
+                    "AUDIT_ENTRY_ALTERED",
+                    f"{_label(row[0])} is malformed: {problem}; the kiosk never writes that",
+                )
+            seq, prev_hash, stored = row[0], row[8], row[9]
             if seq != expected_seq:
                 gap = (
                     f"entries {expected_seq}..{seq - 1}"

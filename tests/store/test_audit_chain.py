@@ -354,3 +354,77 @@ def _read(fd: int) -> bytes:
         return os.read(fd, 4096)
     except OSError:  # EIO: the terminal side is closed and drained
         return b""
+
+
+# -- rows no append() could have written ----------------------------------------------------
+
+SQL_VALUES = st.one_of(
+    st.none(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(allow_nan=False),
+    st.text(max_size=40),
+    st.binary(max_size=40),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seq=st.integers(1, 6), field=st.sampled_from(CONTENT), value=SQL_VALUES)
+def test_any_value_of_any_sql_type_in_any_column_names_that_entry(seq, field, value):
+    """SQLite keeps whatever type it is given, so a hand edit can put TEXT where a hash
+    belongs. The walk never raises: it names the entry, whatever was written there."""
+    with tempfile.TemporaryDirectory() as tmp:
+        key = create_key_file(Path(tmp) / "key")
+        db = open_store(Path(tmp) / "kiosk.db", key, create=True)
+        try:
+            append_many(db, 6)
+            original = row(db, seq)[CONTENT.index(field)]
+            if value == original and type(value) is type(original):
+                return
+            try:
+                db.execute_sql(f"UPDATE audit_entry SET {field} = ? WHERE seq = ?", (value, seq))
+            except Exception:  # a NOT NULL or CHECK constraint refused the edit: nothing to find
+                assert verify_chain(db).ok
+                return
+            report = verify_chain(db)
+            assert not report.ok
+            assert (report.first_bad_seq, report.reason) == (seq, "AUDIT_ENTRY_ALTERED")
+            assert report.entries == seq - 1
+        finally:
+            db.close()
+
+
+def test_an_inserted_entry_with_seq_zero_is_named_as_itself(chain):
+    first = row(chain, 1)
+    chain.execute_sql(
+        f"INSERT INTO audit_entry (seq, {', '.join(CONTENT)}) VALUES (0, {', '.join('?' * 9)})",
+        first,
+    )
+    report = verify_chain(chain)
+    assert (report.ok, report.first_bad_seq, report.reason) == (False, 0, "AUDIT_ENTRY_ALTERED")
+    assert "entry 0" in report.message and "missing" not in report.message
+
+
+def test_kioskctl_audit_verify_names_a_text_hash_in_json(chain, db_path, key_file):
+    chain.execute_sql("UPDATE audit_entry SET entry_hash = hex(entry_hash) WHERE seq = 4")
+    chain.close()
+    result = kioskctl("--db", str(db_path), "--key-file", str(key_file), "--json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["ok"], report["first_bad_seq"], report["reason"]) == (
+        False,
+        4,
+        "AUDIT_ENTRY_ALTERED",
+    )
+    assert "entry_hash holds str" in report["message"]
+    assert "Traceback" not in result.stderr
+
+
+def test_kioskctl_audit_verify_json_on_a_store_without_its_audit_table(chain, db_path, key_file):
+    chain.execute_sql("DROP TABLE audit_entry")
+    chain.close()
+    result = kioskctl("--db", str(db_path), "--key-file", str(key_file), "--json")
+    assert result.returncode == 2
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and report["error"]["reason"] == "STORE_OPEN_FAILED"
+    assert "audit_entry" in report["error"]["message"]
+    assert "Traceback" not in result.stderr
