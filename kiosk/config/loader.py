@@ -68,15 +68,44 @@ def load_config(path: Path | str) -> KioskConfig:
     return config
 
 
+MAX_CONFIG_BYTES = 256 * 1024
+"""A full production config is a few KiB; anything this large is not one, and parsing and
+validating it unbounded is how a hostile file exhausts memory."""
+MAX_NESTING = 12
+"""Tables, dotted keys, inline tables and arrays together; the schema itself nests 3 deep."""
+
+
 def check_config(path: Path | str) -> tuple[KioskConfig | None, list[ConfigIssue]]:
     """Validate without raising: the config (None when unusable) and every issue."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            return None, [
+                ConfigIssue(
+                    "CFG_UNREADABLE",
+                    "",
+                    None,
+                    f"the file is larger than {MAX_CONFIG_BYTES // 1024} KiB: not a kiosk config",
+                )
+            ]
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         return None, [ConfigIssue("CFG_NOT_FOUND", "", None, "file not found")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [ConfigIssue("CFG_UNREADABLE", "", None, f"cannot read: {exc}")]
+    if (deep := _too_deep(text)) is not None:
+        line, depth = deep
+        return None, [
+            ConfigIssue(
+                "CFG_SYNTAX",
+                "",
+                line,
+                f"nested {depth} levels deep (tables, dotted keys, inline tables and arrays "
+                f"together); a kiosk config nests at most {MAX_NESTING}",
+            )
+        ]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -92,7 +121,7 @@ def check_config(path: Path | str) -> tuple[KioskConfig | None, list[ConfigIssue
         config = KioskConfig.model_validate(data)
     except ValidationError as exc:
         return None, [issue for err in exc.errors() for issue in _issues_from_error(err, lines)]
-    return config, _check_secret_files(config, lines)
+    return config, _check_secret_files(config, lines, path.parent)
 
 
 def _issues_from_error(err: Any, lines: dict[tuple[str, ...], int]) -> list[ConfigIssue]:
@@ -168,21 +197,57 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _secrets_at_default_paths(config: KioskConfig) -> dict[str, Path]:
+    """Secrets the config does not name but the kiosk reads from a default path: checked
+    when they exist (provisioning creates them later, so absence is no issue)."""
+    found: dict[str, Path] = {}
+    if config.security.machine_secret_file is None:
+        found["security.machine_secret_file"] = config.machine_secret_path
+    if config.store.key_file is None and config.device.mode == "demo":
+        found["store.key_file"] = config.device.state_dir / "store.key"
+    return {key: file for key, file in found.items() if file.exists() or file.is_symlink()}
+
+
+def _link_escapes(file: Path, config_dir: Path) -> Path | None:
+    """Where a secret that is a symbolic link really lives, when that is outside both the
+    config directory and the link's own directory: a link can quietly hand the kiosk a file
+    that someone else controls."""
+    if not file.is_symlink():
+        return None
+    target = file.resolve()
+    homes = (config_dir.resolve(), file.parent.resolve())
+    return None if any(target.is_relative_to(home) for home in homes) else target
+
+
 def _check_secret_files(
-    config: KioskConfig, lines: dict[tuple[str, ...], int]
+    config: KioskConfig, lines: dict[tuple[str, ...], int], config_dir: Path
 ) -> list[ConfigIssue]:
-    """Secret files must exist and be readable by the kiosk, and nobody else should read
-    them. Never reads their contents into a message."""
+    """Secret files must exist and be readable by the kiosk, belong to it, and nobody else
+    should read them; the ones at default paths too. Never reads their contents into a
+    message."""
     issues: list[ConfigIssue] = []
     production = config.device.mode == "production"
-    for key, file in config.secret_files().items():
+    strict: Severity = "error" if production else "warning"
+    secrets = {**_secrets_at_default_paths(config), **config.secret_files()}
+    for key, file in secrets.items():
         line = _line_for(tuple(key.split(".")), lines)
+        if (target := _link_escapes(file, config_dir)) is not None:
+            issues.append(
+                ConfigIssue(
+                    "CFG_SECRET_PERMISSIONS",
+                    key,
+                    line,
+                    f"{file} is a link to {target}, outside {config_dir} and its own "
+                    "directory; put the secret file itself there",
+                    strict,
+                )
+            )
+            continue
         try:
             st = file.stat()
         except FileNotFoundError:
-            severity: Severity = "error" if production else "warning"
             issues.append(
-                ConfigIssue("CFG_SECRET_MISSING", key, line, f"{file} does not exist", severity)
+                ConfigIssue("CFG_SECRET_MISSING", key, line, f"{file} does not exist", strict)
             )
             continue
         except OSError as exc:
@@ -204,10 +269,79 @@ def _check_secret_files(
                     line,
                     f"{file} is accessible by group or others (mode {stat.S_IMODE(st.st_mode):o}); "
                     "chmod 600 it",
-                    "error" if production else "warning",
+                    strict,
+                )
+            )
+        elif st.st_uid not in (0, os.geteuid()):
+            issues.append(
+                ConfigIssue(
+                    "CFG_SECRET_PERMISSIONS",
+                    key,
+                    line,
+                    f"{file} belongs to uid {st.st_uid}, not to the kiosk's user or root; chown it",
+                    strict,
                 )
             )
     return issues
+
+
+_OPENERS = {"{": "}", "[": "]"}
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """The first line where the nesting passes MAX_NESTING, and how deep it is there.
+
+    Runs before tomllib, which recurses per level (a deep inline table is a RecursionError)
+    and whose output every later step walks: a bound checked first keeps every step linear.
+    A lexical scan is enough: brackets and braces outside strings and comments, plus the
+    dotted parts of a table header or key.
+    """
+    depth = 0
+    table_depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        code = _without_strings_and_comment(line)
+        stripped = code.strip()
+        if depth == 0 and (header := _HEADER.match(stripped) or _ARRAY_HEADER.match(stripped)):
+            table_depth = header["name"].count(".") + 1
+            if table_depth > MAX_NESTING:
+                return number, table_depth
+            continue
+        if depth == 0 and "=" in stripped:
+            keys = stripped.split("=", 1)[0].count(".") + 1
+            if table_depth + keys > MAX_NESTING:
+                return number, table_depth + keys
+        for char in code:
+            if char in _OPENERS:
+                depth += 1
+                if table_depth + depth > MAX_NESTING:
+                    return number, table_depth + depth
+            elif char in _OPENERS.values():
+                depth = max(depth - 1, 0)
+    return None
+
+
+def _without_strings_and_comment(line: str) -> str:
+    """The line with its quoted strings emptied and its comment dropped, so brackets and
+    dots inside values do not count as nesting."""
+    out: list[str] = []
+    quote: str | None = None
+    escaped = False
+    for char in line:
+        if quote is not None:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = None
+                out.append(char)
+            continue
+        if char == "#":
+            break
+        if char in "\"'":
+            quote = char
+        out.append(char)
+    return "".join(out)
 
 
 def _line_for(loc: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> int | None:

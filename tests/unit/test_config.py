@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -256,3 +257,120 @@ def test_the_consent_demo_config_runs_the_consent_flow_with_coded_terms(tmp_path
 def test_the_pension_demo_config_runs_the_pension_flow():
     config = load_config(REPO / "kiosk" / "config" / "demo_pension.toml")
     assert config.device.flow == "pension_survival" and config.device.mode == "demo"
+
+
+# -- hostile files: bounded size and nesting, secrets wherever the kiosk reads them ---------
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path):
+    path = write(tmp_path, "# padding\n" * 30_000 + "[device]\n")
+    config, issues = check_config(path)
+    assert config is None
+    assert [i.reason for i in issues] == ["CFG_UNREADABLE"]
+    assert "larger than 256 KiB" in issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("a" + ".a" * 16_000 + " = 1\n", 1),  # the 32 KB dotted key that once took 1.65 GB
+        ("[" + ".".join(["t"] * 40) + "]\nx = 1\n", 1),
+        ("x = " + "{a = " * 5_000 + "1" + "}" * 5_000 + "\n", 1),  # RecursionError in tomllib
+        ("x = " + "[" * 5_000 + "]" * 5_000 + "\n", 1),
+        # [device] is 1 level, "x = [" 2, and each further "[" line one more: 13 on line 13
+        ("[device]\nx = [\n" + "[\n" * 20 + "]\n" * 20 + "]\n", 13),
+    ],
+    ids=["dotted-key", "table-header", "inline-tables", "arrays", "multi-line-arrays"],
+)
+def test_deep_nesting_is_a_syntax_error_with_its_line_in_bounded_memory(tmp_path, text, line):
+    import tracemalloc
+
+    path = write(tmp_path, text)
+    tracemalloc.start()
+    try:
+        config, issues = check_config(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert config is None
+    assert [i.reason for i in issues] == ["CFG_SYNTAX"]
+    assert "nested" in issues[0].message and issues[0].line is not None
+    assert (
+        issues[0].line
+        == next(
+            n for n, line in enumerate(text.splitlines(), 1) if line.strip() not in ("", "[device]")
+        )
+        or issues[0].line > 1
+    )
+    assert peak < 20 * 1024 * 1024  # bytes, not time: the file is 32 KB at most
+
+
+def test_brackets_and_dots_inside_strings_are_not_nesting(tmp_path):
+    text = PRODUCTION_EXAMPLE.read_text(encoding="utf-8")
+    text += "\n# a comment with [[[[[[[[[[[[[[[[ and {{{{{{{{{{{{{{{{{{ in it\n"
+    path, _ = production_with_secrets(tmp_path, 0o600)
+    path.write_text(path.read_text() + "\n# [[[[[[[[[[[[[[[[ {{{{{{{{{{{{{{{{{{ a.b.c.d.e.f.g.h\n")
+    _, issues = check_config(path)
+    assert not [i for i in issues if i.reason == "CFG_SYNTAX"]
+
+
+def production_with_state_dir(tmp_path: Path) -> tuple[Path, Path]:
+    path, _ = production_with_secrets(tmp_path, 0o600)
+    state = tmp_path / "state"
+    state.mkdir()
+    text = path.read_text()
+    assert "state_dir = " in text
+    lines = [
+        f'state_dir = "{state}"' if line.startswith("state_dir = ") else line
+        for line in text.splitlines()
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path, state
+
+
+def test_a_world_readable_machine_secret_at_its_default_path_is_an_error(tmp_path):
+    path, state = production_with_state_dir(tmp_path)
+    assert check_config(path)[1] == []  # not there yet: provisioning creates it later
+    secret = state / "machine.secret"
+    secret.write_bytes(b"\x00" * 32)
+    secret.chmod(0o644)
+    _, issues = check_config(path)
+    assert [(i.reason, i.key, i.severity) for i in issues] == [
+        ("CFG_SECRET_PERMISSIONS", "security.machine_secret_file", "error")
+    ]
+    secret.chmod(0o600)
+    assert check_config(path)[1] == []
+
+
+def test_a_secret_linked_to_a_file_outside_the_config_directory_is_an_error(tmp_path):
+    config_dir = tmp_path / "etc"
+    config_dir.mkdir()
+    path, secrets = production_with_secrets(config_dir, 0o600)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    outside = elsewhere / "store.key"
+    outside.write_text("TOP-SECRET-outside\n")
+    outside.chmod(0o600)
+    secrets[0].unlink()
+    secrets[0].symlink_to(outside)
+    _, issues = check_config(path)
+    assert [(i.reason, i.key) for i in issues] == [("CFG_SECRET_PERMISSIONS", "store.key_file")]
+    assert "is a link to" in issues[0].message and "TOP-SECRET" not in issues[0].message
+    # a link that stays inside the config directory is fine
+    inside = config_dir / "real-store.key"
+    inside.write_text("TOP-SECRET-inside\n")
+    inside.chmod(0o600)
+    secrets[0].unlink()
+    secrets[0].symlink_to(inside)
+    assert check_config(path)[1] == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_a_secret_owned_by_another_user_is_an_error(tmp_path):
+    path, secrets = production_with_secrets(tmp_path, 0o600)
+    os.chown(secrets[1], 65534, 65534)  # nobody
+    _, issues = check_config(path)
+    assert [(i.reason, i.key) for i in issues] == [
+        ("CFG_SECRET_PERMISSIONS", "security.site_key_file")
+    ]
+    assert "belongs to uid 65534" in issues[0].message
