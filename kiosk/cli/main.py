@@ -21,6 +21,7 @@ from kiosk.cli.outbox import register as register_outbox
 from kiosk.cli.pin import register as register_pin
 from kiosk.cli.proof import register as register_proof
 from kiosk.cli.provision import register as register_provision
+from kiosk.cli.retention import register as register_retention
 from kiosk.cli.selftest import register as register_selftest
 from kiosk.config import check_config
 
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_pin(sub)
     register_selftest(sub)
     register_provision(sub)
+    register_retention(sub)
     for name, help_text in PLANNED.items():
         sub.add_parser(name, help=f"{help_text} (coming)").set_defaults(handler=_planned(name))
     return parser

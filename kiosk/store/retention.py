@@ -16,7 +16,8 @@ for staff questions and USB export before it goes. A result that never anchors s
 the quota refuses new ones (capacity.py): a full kiosk is visible, a lost result is not.
 
 Every call writes an audit entry, even with nothing to delete, so the log proves the job
-ran; run it hourly, not in a tight loop. ``secure_delete`` (database.py) overwrites deleted
+ran; `kioskctl retention run` (bdmi-retention.timer) runs it every 15 minutes, never in a
+tight loop. ``secure_delete`` (database.py) overwrites deleted
 rows in the file.
 """
 

@@ -88,6 +88,7 @@ def test_directory_build_has_the_kiosk_installed_and_enabled():
         "multi-user.target.wants/bdmi-sync.service",
         "multi-user.target.wants/bdmi-firstboot.service",
         "timers.target.wants/bdmi-health.timer",
+        "timers.target.wants/bdmi-retention.timer",
     ):
         assert (wants / link).is_symlink(), link
     assert os.readlink(TREE / "etc/bdmi-kiosk") == "../var/lib/bdmi-kiosk/etc"

@@ -31,6 +31,7 @@ EXPOSURE_TARGET = {
     "bdmi-display.service": 1.5,
     "bdmi-sync.service": 1.5,
     "bdmi-health.service": 1.5,
+    "bdmi-retention.service": 1.0,
     "bdmi-gateway.service": 1.5,
     "bdmi-firstboot.service": 2.5,
 }
