@@ -51,8 +51,11 @@ GAS = 10**8
 def raw_paho_rate(broker: MosquittoBroker, pki, workdir: Path, payload: bytes, count: int,
                   window: int) -> float:  # fmt: skip
     """Messages per second, publisher to subscriber, QoS 1, ``window`` in flight."""
-    sub_cert = issue_certificate(pki.ca, workdir, "raw-sub", "raw-sub", server=False)
+    # Through the same ACL as the product: the publisher is a device (its CN in its topic),
+    # the subscriber has the gateway role.
+    sub_cert = broker.identity("bdmi-gateway-monitor")
     pub_cert = issue_certificate(pki.ca, workdir, "raw-pub", "raw-pub", server=False)
+    topic = "bdmi/v1/bench/raw-pub/results"
 
     def settings(cert) -> BrokerSettings:
         return BrokerSettings(broker.host, broker.port, pki.ca.cert, cert.cert, cert.key)
@@ -70,7 +73,7 @@ def raw_paho_rate(broker: MosquittoBroker, pki, workdir: Path, payload: bytes, c
     sub.on_message = on_message
     sub.on_subscribe = lambda *_: subscribed.set()
     sub.connect(broker.host, broker.port)
-    sub.subscribe("bench/raw", qos=1)
+    sub.subscribe(topic, qos=1)
     sub.loop_start()
     subscribed.wait(10)
     pub = make_client("raw-pub", settings(pub_cert))
@@ -79,7 +82,7 @@ def raw_paho_rate(broker: MosquittoBroker, pki, workdir: Path, payload: bytes, c
     pub.loop_start()
     began = time.perf_counter()
     for _ in range(count):
-        pub.publish("bench/raw", payload, qos=1)
+        pub.publish(topic, payload, qos=1)
     received.wait(300)
     elapsed = time.perf_counter() - began
     for client in (pub, sub):

@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import logging
+import secrets
 import signal
 import sys
 import threading
@@ -35,6 +36,7 @@ from neo3.wallet import utils as wallet_utils
 from neo3.wallet.account import Account
 from neo3.wallet.wallet import Wallet
 
+from edge_sync.broker_config import BrokerConfigError, BrokerSite, write_files
 from edge_sync.chain import ChainError, IdvRegistryClient, deploy
 from edge_sync.gateway_config import GatewayConfig, GatewayConfigError, load_gateway_config
 from edge_sync.gateway_db import (
@@ -122,6 +124,11 @@ def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
     follow_ups = build_follow_ups(config, client.gateway_account, load_account, _now_ms)
     registrar = _registrar(config, db)
     broker = config.broker
+    if broker.share_group is None:
+        raise GatewayConfigError(
+            "CFG_MISSING: broker.share_group (the site's secret gateway group; "
+            "`bdmi-gateway broker-config` prints one)"
+        )
     service = GatewayService(
         db,
         client,
@@ -134,6 +141,7 @@ def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
             session_expiry_s=broker.session_expiry_s,
         ),
         broker.client_id,
+        broker.share_group,
         batch_size=config.batch.max_size,
         batch_interval_s=config.batch.interval_s,
         follow_ups=follow_ups,
@@ -437,13 +445,71 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept results up to this old (default 90: older ones are GW_TIME_TOO_OLD)",
     )
     imp.set_defaults(handler=_import)
+
+    broker = sub.add_parser(
+        "broker-config", help="write the site broker's mosquitto.conf and ACL (no gateway config)"
+    )
+    broker.add_argument("--out", required=True, help="directory for bdmi.conf and bdmi.acl")
+    broker.add_argument(
+        "--gateway-cn", action="append", required=True, help="a gateway certificate's CN (repeat)"
+    )
+    broker.add_argument("--cafile", required=True, help="the site CA that signs device certs")
+    broker.add_argument("--certfile", required=True, help="the broker's server certificate")
+    broker.add_argument("--keyfile", required=True, help="the broker's server key")
+    broker.add_argument("--port", type=int, default=8883)
+    broker.add_argument("--host", default="0.0.0.0", help="listen address (default: all)")
+    broker.add_argument("--persistence", default="/var/lib/mosquitto")
+    broker.add_argument("--log-dest", default="syslog", help="syslog, stderr or 'file PATH'")
+    broker.add_argument(
+        "--share-group", help="keep this site's existing gateway group (default: a new secret)"
+    )
+    broker.set_defaults(handler=_broker_config, needs_config=False)
     return parser
+
+
+def _broker_config(args: argparse.Namespace) -> int:
+    """Render the site broker's files; see edge_sync/broker_config.py for what they enforce."""
+    out = Path(args.out)
+    try:
+        site = BrokerSite(
+            ca_file=Path(args.cafile),
+            cert_file=Path(args.certfile),
+            key_file=Path(args.keyfile),
+            acl_file=out / "bdmi.acl",
+            persistence_dir=Path(args.persistence),
+            gateway_usernames=tuple(args.gateway_cn),
+            port=args.port,
+            host=args.host,
+            log_dest=args.log_dest,
+        )
+    except BrokerConfigError as exc:
+        raise UsageError(str(exc)) from None
+    write_files(site, out / "bdmi.conf")
+    # Printed once, never written beside the broker's files: it belongs in every gateway's
+    # config ([broker] share_group), and the broker itself never needs it.
+    share_group = args.share_group or secrets.token_urlsafe(24)
+    print(
+        json.dumps(
+            {
+                "config": str(out / "bdmi.conf"),
+                "acl": str(site.acl_file),
+                "share_group": share_group,
+            }
+        )
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from kiosk.log import configure_logging
 
     args = build_parser().parse_args(argv)
+    if not getattr(args, "needs_config", True):
+        try:
+            return int(args.handler(args))
+        except UsageError as exc:
+            print(f"bdmi-gateway: GW_USAGE: {exc}", file=sys.stderr)
+            return 2
     try:
         config = load_gateway_config(Path(args.config))
     except GatewayConfigError as exc:

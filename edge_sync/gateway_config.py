@@ -21,6 +21,11 @@ class BrokerConfig(_Strict):
     key_file: Path | None = None
     client_id: str = "bdmi-gateway-1"
     """Unique per gateway process: several gateways share the load through $share."""
+    share_group: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{22,64}$")] | None = None
+    """The name of the gateways' shared subscription group, a site secret that every gateway
+    of the site holds (``bdmi-gateway broker-config`` makes one). Required by ``run``. Secret
+    because the broker cannot refuse a device certificate a subscription, only deliveries: a
+    device in the gateways' group would be dealt results that are then dropped."""
     session_expiry_s: Annotated[int, Field(ge=0, le=7 * 24 * 3600)] = 0
     """0 (the default): the broker forgets a gateway's subscription as soon as it drops. A
     gateway that kept a session while down would go on being dealt its share of the results

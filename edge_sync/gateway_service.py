@@ -30,8 +30,8 @@ from edge_sync.gateway_db import ReceivedResult
 from edge_sync.intake import Intake
 from edge_sync.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
 from edge_sync.registration import Registrar
-from edge_sync.registration_wire import GATEWAY_REGISTER
-from edge_sync.wire import GATEWAY_RESULTS, AckMessage, acks_topic, parse_topic
+from edge_sync.registration_wire import gateway_register
+from edge_sync.wire import AckMessage, acks_topic, gateway_results, parse_topic
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class GatewayService:
     chain: AnchorChain
     broker: BrokerSettings
     client_id: str
+    share_group: str
     batch_size: int = 500
     batch_interval_s: float = 10.0
     intake_batch: int = 200
@@ -72,9 +73,9 @@ class GatewayService:
         if getattr(rc, "is_failure", False):
             log.warning("broker refused the gateway", extra={"reason": str(rc)})
             return
-        client.subscribe(GATEWAY_RESULTS, qos=1)
+        client.subscribe(gateway_results(self.share_group), qos=1)
         if self.registrar is not None:
-            client.subscribe(GATEWAY_REGISTER, qos=1)
+            client.subscribe(gateway_register(self.share_group), qos=1)
         self.connected.set()
         log.info("gateway connected", extra={"client_id": self.client_id})
 

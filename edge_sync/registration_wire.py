@@ -31,7 +31,12 @@ _DEVICE = re.compile(r"^0x[0-9a-f]{40}$")
 _REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 _REASON = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
 MAX_DER = 8 * 1024
-GATEWAY_REGISTER = "$share/gateway/bdmi/v1/+/+/register"
+
+
+def gateway_register(share_group: str) -> str:
+    """The gateways' shared subscription to registrations; the group is secret (see
+    ``edge_sync.wire.gateway_results``)."""
+    return f"$share/{share_group}/bdmi/v1/+/+/register"
 
 
 def register_topic(site: str, device_id: str) -> str:

@@ -57,7 +57,12 @@ def health_topic(site: str, device_id: str) -> str:
     return f"bdmi/v1/{site}/{device_id}/health"
 
 
-GATEWAY_RESULTS = "$share/gateway/bdmi/v1/+/+/results"
+def gateway_results(share_group: str) -> str:
+    """The gateways' shared subscription to every device's results. The group name is a
+    site secret (``broker.share_group``): Mosquitto's ACL file cannot refuse a subscription,
+    only each delivery, so a device certificate that joined a group it could guess would be
+    dealt a share of the results and have them dropped (tests/security/test_broker_acl.py)."""
+    return f"$share/{share_group}/bdmi/v1/+/+/results"
 
 
 def parse_topic(topic: str) -> tuple[str, str, str]:

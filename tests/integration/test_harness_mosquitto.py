@@ -20,10 +20,23 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from tests.harness.mosquitto import MosquittoBroker
+from tests.harness.pki import CertPair
 
 pytestmark = pytest.mark.services
 
 TIMEOUT = 10.0
+DEVICE = "test-device-0001"
+"""The CN of the harness's default client certificate: a device, to the broker's ACL."""
+
+
+def device_acks_topic() -> str:
+    """A topic the default client may read and only a gateway may write (the shipped ACL);
+    a fresh site name per test keeps the tests apart."""
+    return f"bdmi/v1/site-{uuid.uuid4().hex[:12]}/{DEVICE}/acks"
+
+
+def gateway(broker: MosquittoBroker) -> Client:
+    return Client(broker, identity=broker.identity("bdmi-gateway-monitor"))
 
 
 class Client:
@@ -37,6 +50,7 @@ class Client:
         client_id: str | None = None,
         clean_start: bool = True,
         session_expiry: int = 0,
+        identity: CertPair | None = None,
     ) -> None:
         self.broker = broker
         self.client_id = client_id or f"test-{uuid.uuid4().hex[:8]}"
@@ -49,10 +63,11 @@ class Client:
             CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5
         )
         if with_cert:
+            identity = identity or broker.client
             self.mqtt.tls_set(
                 ca_certs=str(broker.ca_cert),
-                certfile=str(broker.client_cert),
-                keyfile=str(broker.client_key),
+                certfile=str(identity.cert),
+                keyfile=str(identity.key),
             )
         else:
             self.mqtt.tls_set(ca_certs=str(broker.ca_cert))
@@ -88,13 +103,16 @@ class Client:
 
 
 def test_mtls_qos1_publish_and_receive(mosquitto_tls: MosquittoBroker) -> None:
-    topic = f"bdmi/test/{uuid.uuid4().hex}"
+    topic = device_acks_topic()
     client = Client(mosquitto_tls)
     client.subscriptions.append(topic)
     client.connect()
+    sender = gateway(mosquitto_tls)
+    sender.connect()
     try:
         assert not client.wait_connected().is_failure
-        info = client.mqtt.publish(topic, b"payload-1", qos=1)
+        assert not sender.wait_connected().is_failure
+        info = sender.mqtt.publish(topic, b"payload-1", qos=1)
         info.wait_for_publish(TIMEOUT)
         assert info.is_published()
         message = client.messages.get(timeout=TIMEOUT)
@@ -102,8 +120,9 @@ def test_mtls_qos1_publish_and_receive(mosquitto_tls: MosquittoBroker) -> None:
         assert message.qos == 1
     finally:
         client.close()
+        sender.close()
     # use_identity_as_username: the certificate CN is the MQTT username.
-    assert "u'test-device-0001'" in mosquitto_tls.log_text()
+    assert f"u'{DEVICE}'" in mosquitto_tls.log_text()
 
 
 def test_client_without_certificate_is_refused(mosquitto_tls: MosquittoBroker) -> None:
@@ -122,24 +141,29 @@ def test_client_without_certificate_is_refused(mosquitto_tls: MosquittoBroker) -
 
 
 def test_broker_restart_same_port_client_reconnects(mosquitto_tls: MosquittoBroker) -> None:
-    topic = f"bdmi/test/{uuid.uuid4().hex}"
+    topic = device_acks_topic()
     port = mosquitto_tls.port
     client = Client(mosquitto_tls)
     client.subscriptions.append(topic)
     client.connect()
+    sender = gateway(mosquitto_tls)
+    sender.connect()
     try:
         assert not client.wait_connected().is_failure
+        assert not sender.wait_connected().is_failure
         mosquitto_tls.stop()
         assert not mosquitto_tls.running
         mosquitto_tls.start()
         assert mosquitto_tls.port == port
-        # paho's loop reconnects by itself; the new CONNACK proves it.
+        # paho's loop reconnects by itself; the new CONNACKs prove it.
         assert not client.wait_connected().is_failure
-        info = client.mqtt.publish(topic, b"after-restart", qos=1)
+        assert not sender.wait_connected().is_failure
+        info = sender.mqtt.publish(topic, b"after-restart", qos=1)
         info.wait_for_publish(TIMEOUT)
         assert client.messages.get(timeout=TIMEOUT).payload == b"after-restart"
     finally:
         client.close()
+        sender.close()
 
 
 def test_queued_qos1_message_survives_restart(mosquitto_tls: MosquittoBroker) -> None:
@@ -151,7 +175,7 @@ def test_queued_qos1_message_survives_restart(mosquitto_tls: MosquittoBroker) ->
     created with ``clean_start=False`` and a session expiry interval is restored, so clients
     that need durable sessions must always connect with ``clean_start=False``.
     """
-    topic = f"bdmi/test/{uuid.uuid4().hex}"
+    topic = device_acks_topic()
     subscriber_id = f"sub-{uuid.uuid4().hex[:8]}"
     subscriber = Client(
         mosquitto_tls, client_id=subscriber_id, clean_start=False, session_expiry=3600
@@ -162,7 +186,7 @@ def test_queued_qos1_message_survives_restart(mosquitto_tls: MosquittoBroker) ->
     subscriber.mqtt.subscribe(topic, qos=1)  # idempotent; make sure it is acked before leaving
     subscriber.close()
 
-    publisher = Client(mosquitto_tls)
+    publisher = gateway(mosquitto_tls)
     publisher.connect()
     try:
         assert not publisher.wait_connected().is_failure

@@ -21,6 +21,8 @@ from drivers.simulators.vicc import VirtualICC
 from kiosk.config import KioskConfig, load_config
 from kiosk.security.identity import ensure_demo_identity
 from kiosk.store.database import open_from_config
+from tests.harness.mosquitto import MosquittoBroker
+from tests.harness.pki import CertPair
 
 SITE = "ops-test-site"
 
@@ -53,11 +55,14 @@ class Rig:
     sam_port: str | None = None
     pcsc_reader: str | None = None
     csca_dir: Path | None = None
-    broker: object | None = None
+    broker: MosquittoBroker | None = None
     broker_port: int | None = None
     ca_file: Path | None = None
     health: dict[str, object] = field(default_factory=dict)
     store: dict[str, object] = field(default_factory=dict)
+    device_cert: CertPair | None = None
+    """The device's own TLS identity (CN = device id, as provisioning issues it), made by
+    ``config()`` once the device id exists: the broker's ACL confines a device to its topics."""
 
     @property
     def path(self) -> Path:
@@ -91,8 +96,8 @@ class Rig:
                 f'broker_host = "{b.host}"',
                 f"broker_port = {self.broker_port or b.port}",
                 f'ca_file = "{self.ca_file or b.ca_cert}"',
-                f'cert_file = "{b.client_cert}"',
-                f'key_file = "{b.client_key}"',
+                f'cert_file = "{self.device_cert.cert if self.device_cert else b.client_cert}"',
+                f'key_file = "{self.device_cert.key if self.device_cert else b.client_key}"',
             ]
         if self.store:
             lines.append("[store]")
@@ -105,7 +110,11 @@ class Rig:
     def config(self) -> KioskConfig:
         self.path.write_text(self.toml(), encoding="utf-8")
         config = load_config(self.path)
-        ensure_demo_identity(config)
+        key = ensure_demo_identity(config)
+        if self.broker is not None and self.device_cert is None:
+            self.device_cert = self.broker.identity(key.device_id)
+            self.path.write_text(self.toml(), encoding="utf-8")
+            config = load_config(self.path)
         open_from_config(config, create=True).close()
         return config
 

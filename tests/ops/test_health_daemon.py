@@ -35,8 +35,9 @@ def read_retained(broker, topic: str, timeout: float = 10.0) -> bytes:
     arrived = threading.Event()
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="ops-test-reader",
                          protocol=mqtt.MQTTv5)  # fmt: skip
-    client.tls_set(ca_certs=str(broker.ca_cert), certfile=str(broker.client_cert),
-                   keyfile=str(broker.client_key))  # fmt: skip
+    monitor = broker.identity("bdmi-gateway-monitor")  # the site's role that reads health
+    client.tls_set(ca_certs=str(broker.ca_cert), certfile=str(monitor.cert),
+                   keyfile=str(monitor.key))  # fmt: skip
 
     def on_message(_c, _u, message):
         if message.retain:

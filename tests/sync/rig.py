@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -31,12 +32,15 @@ from kiosk.store import outbox
 from kiosk.store.database import open_from_config, open_store, store_key_path
 from kiosk.store.key import load_key
 from tests.contracts.conftest import fund
+from tests.harness.mosquitto import GATEWAY_USERNAMES
 from tests.harness.neogo import _FAST_SCRYPT, NeoGoNode
-from tests.harness.pki import TestPki, issue_certificate
+from tests.harness.pki import CertPair, TestPki, issue_certificate
 
 BIN = Path(sys.executable).parent
 SITE = "demo-hospital"
 PASSWORD = "rig-wallet-password"
+SHARE_GROUP = "rig-gateways-" + secrets.token_hex(8)
+"""The gateways' secret $share group (broker.share_group), one per test session."""
 
 
 def command(name: str, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -138,7 +142,9 @@ def make_gateway(
     """A gateway config (and its own client certificate) under ``workdir/name``."""
     home = workdir / name
     home.mkdir(parents=True, exist_ok=True)
-    cert = issue_certificate(pki.ca, home, "client", f"bdmi-gateway-{name}", server=False)
+    username = f"bdmi-gateway-{name}"
+    assert username in GATEWAY_USERNAMES, f"{username} has no gateway role in the broker's ACL"
+    cert = issue_certificate(pki.ca, home, "client", username, server=False)
     broker = "\n".join(
         [
             "[broker]",
@@ -148,6 +154,7 @@ def make_gateway(
             f'cert_file = "{cert.cert}"',
             f'key_file = "{cert.key}"',
             f'client_id = "bdmi-gateway-{name}"',
+            f'share_group = "{SHARE_GROUP}"',
         ]
     )
     config = home / "gateway.toml"
@@ -236,7 +243,7 @@ def make_kiosk(
 ) -> Kiosk:  # fmt: skip
     home = workdir / "kiosk"
     home.mkdir(parents=True, exist_ok=True)
-    cert = issue_certificate(pki.ca, home, "device", "bdmi-kiosk-rig", server=False)
+    cert = CertPair(home / "device.pem", home / "device.key")  # issued below, once the id is known
     lines = [
         "[device]",
         f'site = "{SITE}"',
@@ -266,6 +273,9 @@ def make_kiosk(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     config = load_config(path)
     key = ensure_demo_identity(config)
+    # The broker's ACL keeps a device to its own topics by its certificate's CN: as
+    # provisioning does, the CN is the device id.
+    issue_certificate(pki.ca, home, "device", key.device_id, server=False)
     open_from_config(config, create=True).close()
     return Kiosk(path, config, key, home / "bdmi-sync.log")
 

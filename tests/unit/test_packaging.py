@@ -9,6 +9,7 @@ wheel is installed with the pinned constraints into a clean venv without the dev
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -59,9 +60,19 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 def clean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built wheel with its pinned dependencies, and nothing else, in a fresh venv."""
     work = tmp_path_factory.mktemp("packaging")
+    # Built from a copy: setuptools writes build/ and *.egg-info next to the source, and a
+    # build/ left over from an older tree would put modules that no longer exist in the wheel.
+    source = work / "source"
+    shutil.copytree(
+        REPO,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv*", "build", "*.egg-info", "__pycache__", ".*_cache", "docs", "mkosi.*"
+        ),
+    )
     built = _run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work / "dist"), "."],
-        REPO,
+        source,
     )
     assert built.returncode == 0, built.stderr
     wheels = list((work / "dist").glob("bdmi_kiosk-*.whl"))
