@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import paho.mqtt.client as mqtt
 
+from edge_sync.ack_signature import proves_payload, signed_by_gateway
 from edge_sync.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
 from edge_sync.proof import InclusionProof
 from edge_sync.wire import (
@@ -68,6 +69,10 @@ class Outbox(Protocol):
 
     def mark_rejected(self, result_id: str, reason: str) -> None: ...
 
+    def payload_of(self, result_id: str) -> bytes | None: ...
+
+    def audit_refused_acks(self, counts: dict[str, int]) -> None: ...
+
     def requeue(self, result_id: str, reason: str) -> None: ...
 
     def overdue_anchors(self, limit: int) -> list[SignedResult]: ...
@@ -86,6 +91,9 @@ class AgentSettings:
     resend_after_s: float = 30.0
     health_interval_s: float = 60.0
     state_dir: Path = Path("/var/lib/bdmi-kiosk")
+    gateway_keys: tuple[bytes, ...] = ()
+    """The gateway keys this device pinned (``[sync] gateway_public_keys``): an ack signed by
+    none of them changes nothing."""
 
 
 @dataclass
@@ -99,7 +107,7 @@ class SyncAgent:
     """result_id -> when it was last published (monotonic seconds)."""
     counters: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("published", "accepted", "anchored", "rejected", "rechecked"), 0
+            ("published", "accepted", "anchored", "rejected", "rechecked", "refused"), 0
         )
     )
 
@@ -119,6 +127,8 @@ class SyncAgent:
         """Acks received during this turn, applied together in one store transaction."""
         self._lost: list[str] = []
         """Results in flight when the connection dropped: sent again after reconnecting."""
+        self._refused: dict[str, int] = {}
+        """Acks of this turn that failed their checks, by reason: one audit entry per turn."""
 
     # -- paho callbacks (all on the agent's own thread) ---------------------------------
     def _on_connect(
@@ -165,6 +175,29 @@ class SyncAgent:
                 self._requeue(result_id, "connection lost before the gateway acknowledged")
             for ack in acks:
                 self.handle_ack(ack)
+            refused, self._refused = self._refused, {}
+            if refused:
+                self.outbox.audit_refused_acks(refused)
+
+    def _refuse(self, ack: AckMessage, reason: str) -> None:
+        """Count and log an ack that failed a check; the result stays due, so it is sent
+        again and a genuine gateway answers it."""
+        self._refused[reason] = self._refused.get(reason, 0) + 1
+        self.counters["refused"] += 1
+        log.warning("ack refused", extra={"reason": reason, "result_id": ack.result_id})
+
+    def _verified(self, ack: AckMessage) -> bool:
+        """The ack is signed by a pinned gateway key for this device, and an ``anchored`` ack
+        proves this device's own payload. Nothing else may move a result forward."""
+        if not signed_by_gateway(ack, self.settings.device_id, self.settings.gateway_keys):
+            self._refuse(ack, "SYNC_ACK_UNVERIFIED")
+            return False
+        if ack.status == "anchored":
+            payload = self.outbox.payload_of(ack.result_id)
+            if payload is not None and not proves_payload(ack, payload):
+                self._refuse(ack, "SYNC_ACK_PROOF_MISMATCH")
+                return False
+        return True
 
     def _requeue(self, result_id: str, why: str) -> None:
         try:
@@ -173,6 +206,8 @@ class SyncAgent:
             log.warning("cannot requeue", extra={"reason": exc.reason, "result_id": result_id})
 
     def handle_ack(self, ack: AckMessage) -> None:
+        if not self._verified(ack):
+            return
         if not ack.result_id:
             log.warning("gateway rejected an undecodable message", extra={"reason": ack.reason})
             return
@@ -349,6 +384,7 @@ def settings_from_config(config: KioskConfig, device_id: str) -> AgentSettings:
         resend_after_s=sync.resend_after_s,
         health_interval_s=sync.health_interval_s,
         state_dir=config.device.state_dir,
+        gateway_keys=tuple(bytes.fromhex(key) for key in sync.gateway_public_keys),
     )
 
 
@@ -376,6 +412,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not config.sync.enabled:
         print("bdmi-sync: sync.enabled = false in the config; nothing to do", file=sys.stderr)
         return 3
+    if not config.sync.gateway_public_keys:
+        print(
+            "bdmi-sync: cannot start: SYNC_NO_GATEWAY_KEY: sync.gateway_public_keys is empty, so "
+            "no ack could be checked (`bdmi-gateway ack-key` prints the key; provisioning pins it)",
+            file=sys.stderr,
+        )
+        return 1
     try:
         device_id = device_id_from_config(config)
         db = open_from_config(config)

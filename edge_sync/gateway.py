@@ -142,6 +142,7 @@ def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
         ),
         broker.client_id,
         broker.share_group,
+        client.gateway_account.sign,
         batch_size=config.batch.max_size,
         batch_interval_s=config.batch.interval_s,
         follow_ups=follow_ups,
@@ -172,7 +173,18 @@ def _registrar(config: GatewayConfig, db: object) -> Registrar | None:
         raise GatewayConfigError(
             f"CFG_INVALID_VALUE: registration.ca_file {ca_file}: {exc}"
         ) from None
-    return Registrar(db, registry_client(config, admin=True), roots, _now_ms)  # type: ignore[arg-type]
+    registry = registry_client(config, admin=True)
+    gateway = registry.gateway_account
+    if gateway is None:
+        raise GatewayConfigError("CFG_MISSING: chain.wallet_file (the key that signs the acks)")
+    return Registrar(
+        db,  # type: ignore[arg-type]
+        registry,
+        roots,
+        _now_ms,
+        gateway.public_key.encode_point(True),
+        gateway.sign,
+    )
 
 
 # deploy ----------------------------------------------------------------------------------------
@@ -446,6 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.set_defaults(handler=_import)
 
+    sub.add_parser(
+        "ack-key", help="the public key devices pin to check this gateway's acks"
+    ).set_defaults(handler=_ack_key)
+
     broker = sub.add_parser(
         "broker-config", help="write the site broker's mosquitto.conf and ACL (no gateway config)"
     )
@@ -465,6 +481,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     broker.set_defaults(handler=_broker_config, needs_config=False)
     return parser
+
+
+def _ack_key(config: GatewayConfig, _args: argparse.Namespace) -> int:
+    """The anchoring account's public key, which signs every ack: it goes into each kiosk's
+    ``[sync] gateway_public_keys`` (provisioning pins it from the registration answer)."""
+    chain = config.chain
+    account = load_account(chain.wallet_file, chain.wallet_password_file, "")
+    public_key = account.public_key.encode_point(True).hex()
+    print(json.dumps({"public_key": public_key, "address": account.address}))
+    return 0
 
 
 def _broker_config(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import paho.mqtt.client as mqtt
 from peewee import Database
 
+from edge_sync.ack_signature import Signer, sign_ack
 from edge_sync.batcher import AnchorChain, Batcher
 from edge_sync.followup import FollowUps
 from edge_sync.gateway_db import ReceivedResult
@@ -43,6 +44,8 @@ class GatewayService:
     broker: BrokerSettings
     client_id: str
     share_group: str
+    sign: Signer
+    """Signs every ack (the gateway's anchoring account); devices pin its public key."""
     batch_size: int = 500
     batch_interval_s: float = 10.0
     intake_batch: int = 200
@@ -136,7 +139,8 @@ class GatewayService:
             loop.close()
 
     def publish_ack(self, site: str, device_id: str, ack: AckMessage) -> None:
-        self.client.publish(acks_topic(site, device_id), ack.encode(), qos=1)
+        signed = sign_ack(ack, device_id, self.sign)
+        self.client.publish(acks_topic(site, device_id), signed.encode(), qos=1)
 
     async def anchor_once(self) -> int:
         acks = await self.batcher.anchor_pending()

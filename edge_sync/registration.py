@@ -32,7 +32,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from cryptography import x509
@@ -40,6 +40,7 @@ from neo3.core import cryptography as neo_crypto
 from neo3.wallet import utils as wallet_utils
 from peewee import Database
 
+from edge_sync.ack_signature import Signer
 from edge_sync.chain import ChainError, DeviceInfo, TxReceipt
 from edge_sync.device_cert import DeviceCertError, check_key_matches, verify_device_cert
 from edge_sync.gateway_db import Device, DeviceKey, Rejection
@@ -73,6 +74,9 @@ class Registrar:
     roots: list[x509.Certificate]
     """The site CA certificates device certificates must chain to."""
     clock_ms: Callable[[], int]
+    gateway_key: bytes
+    """The public half of ``sign``: the key every ack of this gateway is signed with."""
+    sign: Signer
     max_skew_ms: int = MAX_SKEW_MS
 
     async def receive(self, topic: str, data: bytes) -> tuple[str, RegistrationAck] | None:
@@ -95,8 +99,17 @@ class Registrar:
             "device registered",
             extra={"device_id": device_id, "site": site, "already": already, "tx": tx_hash},
         )
-        ack = RegistrationAck(request_id, "registered", device_id, already=already, tx_hash=tx_hash)
-        return registered_topic(site, device_id), ack
+        ack = RegistrationAck(
+            request_id,
+            "registered",
+            device_id,
+            already=already,
+            tx_hash=tx_hash,
+            gateway_key=self.gateway_key,
+        )
+        # Signed, so the device can pin the key knowing the answering gateway holds it.
+        signed = replace(ack, signature=self.sign(ack.signed_bytes()))
+        return registered_topic(site, device_id), signed
 
     def _answer(
         self, topic: str, site: str, device_id: str, request_id: str, reason: str, message: str

@@ -121,18 +121,32 @@ class RegistrationAck:
     """The device was registered before, with the same key: nothing changed."""
     tx_hash: str | None = None
     """The registration transaction on chain (absent when already registered there)."""
+    gateway_key: bytes | None = None
+    """The key that signs this gateway's acks (compressed P-256): the device pins it."""
+    signature: bytes | None = None
+    """By ``gateway_key``, over ``signed_bytes``: the answering gateway holds the key it
+    hands out, and the answer belongs to this request of this device."""
 
-    def encode(self) -> bytes:
+    def _fields(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "request_id": self.request_id,
             "status": self.status,
             "device_id": self.device_id,
             "already": self.already,
         }
-        for name in ("reason", "tx_hash"):
+        for name in ("reason", "tx_hash", "gateway_key"):
             if (value := getattr(self, name)) is not None:
                 data[name] = value
+        return data
+
+    def encode(self) -> bytes:
+        data = self._fields()
+        if self.signature is not None:
+            data["sig"] = self.signature
         return _encode(data)
+
+    def signed_bytes(self) -> bytes:
+        return b"bdmi/v1/registered\x00" + _encode(self._fields())
 
     @classmethod
     def decode(cls, data: bytes) -> RegistrationAck:
@@ -152,6 +166,13 @@ class RegistrationAck:
             raise WireError("rejected registration without a reason", reason="WIRE_SCHEMA")
         if tx_hash is not None and not isinstance(tx_hash, str):
             raise WireError("tx_hash is not text", reason="WIRE_SCHEMA")
+        gateway_key, signature = d.get("gateway_key"), d.get("sig")
+        if gateway_key is not None and not (
+            isinstance(gateway_key, bytes) and len(gateway_key) == 33
+        ):
+            raise WireError("gateway_key is not a compressed P-256 key", reason="WIRE_SCHEMA")
+        if signature is not None and not (isinstance(signature, bytes) and len(signature) == 64):
+            raise WireError("signature is not 64 bytes", reason="WIRE_SCHEMA")
         return cls(
             request_id=_field(d, "request_id", str, what),
             status=status,  # type: ignore[arg-type]
@@ -159,4 +180,6 @@ class RegistrationAck:
             reason=reason,
             already=already,
             tx_hash=tx_hash,
+            gateway_key=gateway_key,
+            signature=signature,
         )

@@ -18,9 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from kiosk.security.signed import SignedResult
+from kiosk.store import audit
 from kiosk.store import outbox as store_outbox
 from kiosk.store.database import StoreDatabase
-from kiosk.store.models import Outbox
+from kiosk.store.models import Outbox, Result
 
 REJECTED_RETRY_MS = 60 * 60 * 1000
 REJECTED_PREFIX = "rejected by the gateway: "
@@ -74,6 +75,26 @@ class StoreOutbox:
     def mark_rejected(self, result_id: str, reason: str) -> None:
         retry_at = self.clock_ms() + self.rejected_retry_ms
         store_outbox.mark_failed(self.db, result_id, f"{REJECTED_PREFIX}{reason}", retry_at)
+
+    def payload_of(self, result_id: str) -> bytes | None:
+        """The signed payload this store holds for ``result_id`` (an anchored ack's proof is
+        checked against it), or None for a result it does not hold."""
+        with self.db.bound():
+            row = Result.select(Result.payload).where(Result.result_id == result_id).first()
+        return None if row is None else bytes(row.payload)
+
+    def audit_refused_acks(self, counts: dict[str, int]) -> None:
+        """One audit entry for the acks refused in one turn (counts by reason only): a flood
+        of forged acks costs one entry per turn, not one per ack."""
+        audit.append(
+            self.db,
+            at_ms=self.clock_ms(),
+            actor_kind="system",
+            actor_id="bdmi-sync",
+            action="ack_refused",
+            record_kind="outbox",
+            detail={reason.lower(): count for reason, count in sorted(counts.items())},
+        )
 
     def requeue(self, result_id: str, reason: str) -> None:
         """A send not acknowledged in time, or lost with the connection: send it again now."""

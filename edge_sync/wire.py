@@ -170,8 +170,11 @@ class AckMessage:
     leaf_index: int | None = None
     tree_size: int | None = None
     path: tuple[bytes, ...] = field(default_factory=tuple)
+    signature: bytes | None = None
+    """The gateway's signature over ``signed_bytes`` (edge_sync/ack_signature.py): the agent
+    changes no state on an ack it cannot verify against a gateway key it pinned."""
 
-    def encode(self) -> bytes:
+    def _fields(self) -> dict[str, Any]:
         data: dict[str, Any] = {"result_id": self.result_id, "status": self.status}
         for name in ("reason", "batch_id", "tx_hash", "root", "leaf_index", "tree_size"):
             value = getattr(self, name)
@@ -179,7 +182,19 @@ class AckMessage:
                 data[name] = value
         if self.path:
             data["path"] = list(self.path)
+        return data
+
+    def encode(self) -> bytes:
+        data = self._fields()
+        if self.signature is not None:
+            data["sig"] = self.signature
         return _encode(data)
+
+    def signed_bytes(self, device_id: str) -> bytes:
+        """What the gateway signs: every field but the signature, bound to the device the ack
+        is for and to its purpose, so no signed ack can be replayed to another device or read
+        as another kind of signed message."""
+        return b"bdmi/v1/ack\x00" + device_id.encode("ascii") + b"\x00" + _encode(self._fields())
 
     @classmethod
     def decode(cls, data: bytes) -> AckMessage:
@@ -202,7 +217,12 @@ class AckMessage:
             leaf_index=d.get("leaf_index"),
             tree_size=d.get("tree_size"),
             path=tuple(path),
+            signature=d.get("sig"),
         )
+        if ack.signature is not None and (
+            not isinstance(ack.signature, bytes) or len(ack.signature) != 64
+        ):
+            raise WireError("signature is not 64 bytes", reason="WIRE_SCHEMA")
         if status == "anchored":
             ok = (
                 isinstance(ack.batch_id, str)

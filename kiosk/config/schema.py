@@ -278,6 +278,10 @@ class SyncConfig(_Strict):
     """A result the gateway rejected is tried again this much later (never dropped)."""
     anchor_recheck_s: Annotated[int, Field(ge=5, le=7 * 24 * 3600)] = 600
     """A result accepted this long ago without its ``anchored`` ack is asked about again."""
+    gateway_public_keys: tuple[Annotated[str, Field(pattern=r"^0[23][0-9a-f]{64}$")], ...] = ()
+    """The gateways' ack-signing keys (compressed P-256, hex), pinned at provisioning from
+    the registration answer (or `bdmi-gateway ack-key`). ``bdmi-sync`` applies no ack that
+    none of them signed, and does not start without one."""
     chain_rpc_url: str | None = None
     """A NEO N3 RPC node, for ``kioskctl proof verify`` only: the kiosk never writes on chain."""
     registry_contract: Annotated[str, Field(pattern=r"^0x[0-9a-f]{40}$")] | None = None

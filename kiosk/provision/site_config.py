@@ -8,7 +8,8 @@ about to create may be missing then, nothing else), and again after it is writte
 
 Keys set: ``device.site``, ``device.mode = "production"``, ``store.key_file``,
 ``security.site_key_file``, ``sync.enabled``, ``sync.broker_host``, ``sync.broker_port``,
-``sync.ca_file``, ``sync.cert_file``, ``sync.key_file``.
+``sync.ca_file``, ``sync.cert_file``, ``sync.key_file``; after registration (step 6),
+``sync.gateway_public_keys`` gets the registering gateway's ack key (``pin_gateway_key``).
 """
 
 from __future__ import annotations
@@ -127,6 +128,22 @@ def write(path: Path, site_plan: SitePlan) -> bool:
         shown = "; ".join(i.format(path) for i in errors)
         raise ProvisionError(f"kioskctl config check fails: {shown}", reason="PROV_CONFIG_INVALID")
     return changed
+
+
+def pin_gateway_key(path: Path, key_hex: str) -> bool:
+    """Add the registering gateway's ack key to ``sync.gateway_public_keys`` (kept with any
+    pinned before: a site with several gateway accounts). True when the file changed."""
+    text = path.read_text(encoding="utf-8")
+    doc = tomlkit.parse(text)
+    sync = _table(doc, "sync")
+    pinned = [str(k) for k in sync.get("gateway_public_keys", [])]
+    if key_hex in pinned:
+        return False
+    sync["gateway_public_keys"] = [*pinned, key_hex]
+    new = tomlkit.dumps(doc)
+    _validate(path, new, before_secrets=True)  # the staff PIN may be set later
+    write_atomic(path, new.encode("utf-8"), path.stat().st_mode & 0o777)
+    return True
 
 
 def _pin_not_set_yet(issue: ConfigIssue) -> bool:

@@ -28,6 +28,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from edge_sync.ack_signature import answer_holds_its_key
 from edge_sync.device_cert import fingerprint
 from edge_sync.mqtt_session import BrokerSettings
 from edge_sync.registration_client import RegistrationFailed, register
@@ -250,7 +251,20 @@ class _Run:
             )
         except RegistrationFailed as exc:
             raise ProvisionError(str(exc).partition(": ")[2], reason=exc.reason) from None
-        record = {**wanted, "tx_hash": ack.tx_hash, "at_ms": int(time.time() * 1000)}
+        if not answer_holds_its_key(ack):
+            raise ProvisionError(
+                "the gateway's answer names no ack key, or is not signed by it: this device "
+                "could not check any ack; update the gateway",
+                reason="PROV_GATEWAY_KEY",
+            )
+        assert ack.gateway_key is not None
+        site_config.pin_gateway_key(self.options.config_path, ack.gateway_key.hex())
+        record = {
+            **wanted,
+            "tx_hash": ack.tx_hash,
+            "gateway_key": ack.gateway_key.hex(),
+            "at_ms": int(time.time() * 1000),
+        }
         write_atomic(marker, (json.dumps(record, indent=2) + "\n").encode(), 0o644)
         self.made.append(marker)
         self.registered = "already" if ack.already else "new"

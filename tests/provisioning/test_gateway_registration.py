@@ -44,7 +44,15 @@ def registrar(chain, test_pki, tmp_path) -> Registrar:
     )
     db = open_gateway_db(f"sqlite:///{tmp_path / 'gw.sqlite'}")
     roots = [x509.load_pem_x509_certificate(test_pki.ca.cert.read_bytes())]
-    return Registrar(db, client, roots, lambda: int(time.time() * 1000))
+    gateway = load_account(chain.gateway_wallet, chain.gateway_wallet.with_suffix(".password"), "")
+    return Registrar(
+        db,
+        client,
+        roots,
+        lambda: int(time.time() * 1000),
+        gateway.public_key.encode_point(True),
+        gateway.sign,
+    )
 
 
 def _device(tmp_path) -> DeviceKey:

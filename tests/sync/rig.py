@@ -66,6 +66,8 @@ class Chain:
     contract_hash: str
     admin_wallet: Path
     gateway_wallet: Path
+    gateway_key: str = ""
+    """The gateway account's public key (hex), which signs the acks: kiosks pin it."""
 
 
 def deploy_registry(node: NeoGoNode, workdir: Path) -> Chain:
@@ -73,7 +75,8 @@ def deploy_registry(node: NeoGoNode, workdir: Path) -> Chain:
     workdir.mkdir(parents=True, exist_ok=True)
     admin, gateway = Account.create_new(_FAST_SCRYPT), Account.create_new(_FAST_SCRYPT)
     fund(node, [admin, gateway], gas=200)
-    chain = Chain(node.rpc_url, "", workdir / "admin.json", workdir / "gateway.json")
+    chain = Chain(node.rpc_url, "", workdir / "admin.json", workdir / "gateway.json",
+                  gateway.public_key.encode_point(True).hex())  # fmt: skip
     make_wallet(chain.admin_wallet, admin)
     make_wallet(chain.gateway_wallet, gateway)
     config = workdir / "deploy.toml"
@@ -267,6 +270,7 @@ def make_kiosk(
         "anchor_recheck_s = 20",
     ]
     if chain is not None:
+        lines += [f'gateway_public_keys = ["{chain.gateway_key}"]']
         lines += [f'chain_rpc_url = "{chain.rpc_url}"',
                   f'registry_contract = "{chain.contract_hash}"']  # fmt: skip
     path = home / "kiosk.toml"
