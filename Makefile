@@ -35,6 +35,7 @@ bench: setup
 	$(PY) -m bench.face_pipeline
 	$(PY) -m bench.read_document
 	$(PY) -m bench.store
+	$(PY) -m bench.outbox_pending
 	$(PY) -m bench.sync
 	$(PY) -m bench.ui_start
 	$(PY) -m bench.contract_gas

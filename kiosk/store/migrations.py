@@ -81,6 +81,14 @@ def _v2_outbox_due_index(db: StoreDatabase, migrator: SqliteMigrator) -> None:
     run_operations(migrator.add_index("outbox", ("state", "next_attempt_at_ms"), False))
 
 
+def _v3_pending_order_index(db: StoreDatabase, migrator: SqliteMigrator) -> None:
+    # pending() reads the next due results in result_id order; this index gives that order
+    # without sorting the whole backlog (outbox.py, _PENDING).
+    run_operations(
+        migrator.add_index("outbox", ("state", "result_id", "next_attempt_at_ms"), False)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -91,6 +99,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create tables", _v1_create_tables),
     Migration(2, "index outbox (state, next_attempt_at_ms)", _v2_outbox_due_index),
+    Migration(3, "index outbox (state, result_id, next_attempt_at_ms)", _v3_pending_order_index),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -72,7 +72,10 @@ class Outbox(_Base):
     last_error = TextField(null=True)
 
     class Meta:
-        indexes = ((("state", "next_attempt_at_ms"), False),)  # schema version 2
+        indexes = (
+            (("state", "next_attempt_at_ms"), False),  # schema version 2
+            (("state", "result_id", "next_attempt_at_ms"), False),  # schema version 3
+        )
 
 
 class PersonalRecord(_Base):
