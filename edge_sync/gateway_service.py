@@ -32,7 +32,7 @@ from edge_sync.intake import Intake
 from edge_sync.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
 from edge_sync.registration import Registrar
 from edge_sync.registration_wire import gateway_register
-from edge_sync.wire import AckMessage, acks_topic, gateway_results, parse_topic
+from edge_sync.wire import MAX_MESSAGE, AckMessage, acks_topic, gateway_results, parse_topic
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,9 @@ class GatewayService:
     registrar: Registrar | None = None
     """Devices registering over MQTT (edge_sync/registration.py), on a thread of its own."""
     counters: dict[str, int] = field(
-        default_factory=lambda: {"received": 0, "accepted": 0, "rejected": 0, "anchored": 0}
+        default_factory=lambda: dict.fromkeys(
+            ("received", "accepted", "rejected", "anchored", "oversized"), 0
+        )
     )
 
     def __post_init__(self) -> None:
@@ -67,8 +69,11 @@ class GatewayService:
         self.client.on_disconnect = self._on_disconnect
         self.connected = threading.Event()
         self.backoff = Backoff()
-        self.inbox: queue.Queue[tuple[str, bytes]] = queue.Queue()
-        self.registrations: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        # Bounded: when intake falls behind, paho's network thread waits on put(), the broker
+        # stops sending once RECEIVE_MAXIMUM messages are unacknowledged, and the flood waits
+        # at the broker (and the devices resend what no gateway acknowledged).
+        self.inbox: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=4 * self.intake_batch)
+        self.registrations: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=64)
 
     def _on_connect(
         self, client: mqtt.Client, _u: object, _f: object, rc: object, _p: object
@@ -86,6 +91,10 @@ class GatewayService:
         self.connected.clear()
 
     def _on_message(self, _c: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
+        if len(message.payload) > MAX_MESSAGE:  # checked before anything is queued or decoded
+            self.counters["oversized"] += 1
+            log.warning("oversized message dropped", extra={"reason": "WIRE_SIZE"})
+            return
         if self.registrar is not None and message.topic.endswith("/register"):
             self.registrations.put((message.topic, message.payload))
             return

@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from peewee import Database, IntegrityError
 
 from edge_sync.gateway_db import Device, DeviceKey, ReceivedResult, Rejection
 from edge_sync.merkle import audit_path, leaf_hash
+from edge_sync.rejection_limit import RejectionLimit
 from edge_sync.wire import AckMessage, ResultMessage, WireError, parse_topic
 from kiosk.security.errors import SecurityError
 from kiosk.security.result import verify_signed
@@ -40,6 +41,8 @@ class Intake:
     clock_ms: Callable[[], int]
     max_future_ms: int = MAX_FUTURE_MS
     max_age_ms: int = MAX_AGE_MS
+    limit: RejectionLimit = field(default_factory=RejectionLimit)
+    """Refusals recorded and answered per (topic, reason): a flood costs bounded rows."""
 
     def receive(self, topic: str, data: bytes) -> AckMessage | None:
         """The ack to publish to the sending device, or ``None`` when there is no device
@@ -52,7 +55,8 @@ class Intake:
         try:
             message = ResultMessage.decode(data)
         except WireError as exc:
-            self._reject(topic, None, exc.reason, str(exc))
+            if not self._reject(topic, None, exc.reason, str(exc)):
+                return None  # held back: garbage in a loop is not relayed back in a loop
             # No trustworthy result id: answer with the reason under a null id so the device
             # sees something is wrong; it matches no outbox row.
             return AckMessage("", "rejected", reason=exc.reason)
@@ -60,6 +64,8 @@ class Intake:
         reason = self._check(site, device_id, message)
         if reason is not None:
             code, detail = reason
+            # Always answered (the device then waits its rejected_retry_s instead of resending
+            # every few seconds); only the row and the log line are limited.
             self._reject(topic, signed.result_id, code, detail)
             return AckMessage(signed.result_id, "rejected", reason=code)
         return self._store(site, message)
@@ -131,16 +137,27 @@ class Intake:
             return ack_for_stored(existing)
         return AckMessage(signed.result_id, "accepted")
 
-    def _reject(self, topic: str, result_id: str | None, reason: str, detail: str) -> None:
-        log.warning("result rejected", extra={"reason": reason, "result_id": result_id})
+    def _reject(self, topic: str, result_id: str | None, reason: str, detail: str) -> bool:
+        """Record a refusal, unless the limit holds it back; True when recorded (and so to be
+        answered)."""
+        now = self.clock_ms()
+        held = self.limit.admit(topic[:200], reason, now)
+        if held is None:
+            return False
+        if held:
+            detail = f"{detail} (and {held} like it since the last one recorded)"
+        log.warning(
+            "result rejected", extra={"reason": reason, "result_id": result_id, "held_back": held}
+        )
         with self.db.atomic():
             Rejection.create(
-                at_ms=self.clock_ms(),
+                at_ms=now,
                 topic=topic[:200],
                 result_id=result_id,
                 reason=reason,
                 detail=json.dumps(detail)[:500],
             )
+        return True
 
 
 def ack_for_stored(row: ReceivedResult) -> AckMessage:

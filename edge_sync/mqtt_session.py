@@ -76,7 +76,19 @@ def make_client(client_id: str, broker: BrokerSettings) -> mqtt.Client:
     return client
 
 
+MAX_PACKET = 64 * 1024 + 4096
+"""The largest MQTT packet a client of ours accepts: a 64 KiB message (wire.MAX_MESSAGE) plus
+its topic and properties. Sent as CONNECT's Maximum Packet Size, so the broker never delivers
+a larger one (MQTT 5, 3.1.2.11.4): a client cannot be made to read a 200 MB message into
+memory only to refuse it afterwards."""
+RECEIVE_MAXIMUM = 256
+"""QoS 1 messages the broker may have in flight to one client: with a bounded intake queue
+behind it, a flood waits at the broker instead of in the client's memory."""
+
+
 def connect_properties(broker: BrokerSettings) -> Properties:
     properties = Properties(PacketTypes.CONNECT)
     properties.SessionExpiryInterval = broker.session_expiry_s
+    properties.MaximumPacketSize = MAX_PACKET
+    properties.ReceiveMaximum = RECEIVE_MAXIMUM
     return properties

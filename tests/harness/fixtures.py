@@ -106,13 +106,15 @@ def mosquitto_tls(_mosquitto_session: MosquittoBroker) -> Iterator[MosquittoBrok
 @pytest.fixture
 def mosquitto_factory(
     tmp_path_factory: pytest.TempPathFactory, test_pki: TestPki
-) -> Iterator[Callable[[], MosquittoBroker]]:
+) -> Iterator[Callable[..., MosquittoBroker]]:
     """Make dedicated brokers (for destructive fault tests); all are stopped after the test."""
     brokers: list[MosquittoBroker] = []
 
-    def make() -> MosquittoBroker:
+    def make(**options: int) -> MosquittoBroker:
         try:
-            broker = MosquittoBroker(tmp_path_factory.mktemp("mosquitto-private"), test_pki)
+            broker = MosquittoBroker(
+                tmp_path_factory.mktemp("mosquitto-private"), test_pki, **options
+            )
             brokers.append(broker)
             broker.start()
         except ServiceStartError as exc:

@@ -44,7 +44,17 @@ class MosquittoBroker:
     messages survive.
     """
 
-    def __init__(self, workdir: Path, pki: TestPki, port: int | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        pki: TestPki,
+        port: int | None = None,
+        *,
+        message_size_limit: int | None = None,
+    ) -> None:
+        """``message_size_limit`` overrides the shipped one: only for a test that plays a
+        broker configured without it (a hostile or misconfigured broker)."""
+        self.message_size_limit = message_size_limit
         self.binary = require_binary("mosquitto", "mosquitto")
         self.workdir = workdir
         self.pki = pki
@@ -112,6 +122,11 @@ class MosquittoBroker:
             host=self.host,
             log_dest=f"file {self.log_path}",
             run_as_user=pwd.getpwuid(os.geteuid()).pw_name,
+            **(
+                {"message_size_limit": self.message_size_limit}
+                if self.message_size_limit is not None
+                else {}
+            ),
         )
         self.acl_path.write_text(render_acl(site.gateway_usernames), encoding="utf-8")
         return render_config(site)

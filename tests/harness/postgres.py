@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.harness.ports import LOOPBACK, free_port, wait_for_port
+from tests.harness.ports import LOOPBACK, free_port, wait_for_port, wait_until
 from tests.harness.process import ManagedProcess, ServiceStartError, log_tail
 
 _START_TIMEOUT = 30.0
@@ -84,6 +84,13 @@ class PostgresServer:
         if done.returncode != 0:
             raise ServiceStartError(f"initdb failed: {done.stderr[-2000:]}")
 
+    def _accepting(self) -> bool:
+        done = subprocess.run(
+            [str(self.bin / "pg_isready"), "-h", self.host, "-p", str(self.port), "-U", "postgres"],
+            capture_output=True, timeout=30,
+        )  # fmt: skip
+        return done.returncode == 0
+
     @property
     def url(self) -> str:
         return f"postgresql://postgres@{self.host}:{self.port}/{DATABASE}"
@@ -94,6 +101,11 @@ class PostgresServer:
         self._process.start()
         try:
             wait_for_port(self.port, self.host, _START_TIMEOUT, alive=self._process.alive)
+            # The port opens before recovery ends; until then every connection is refused
+            # with "the database system is starting up" (seen under load): wait for pg_isready.
+            wait_until(
+                self._accepting, _START_TIMEOUT, "postgres accepting", alive=self._process.alive
+            )
         except (TimeoutError, RuntimeError) as exc:
             failure = self._process.failure(str(exc))
             self._process.stop()
