@@ -11,7 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 Mode = Literal["demo", "production"]
@@ -130,6 +137,12 @@ class MatchConfig(_Strict):
 
     accept_max_distance: Annotated[float, Field(gt=0.0, lt=2.0)] | None = None
     refer_max_distance: Annotated[float, Field(gt=0.0, lt=2.0)] | None = None
+    site_calibration: Path | None = None
+    """The file ``kioskctl face calibrate`` wrote from the site's own photos: its per-mode
+    thresholds replace the shipped ones where it measured the mode. The kiosk refuses one
+    looser than the shipped false-accept bound unless it was forced (and audited)."""
+
+    _expand_site_calibration = field_validator("site_calibration")(_expand)
 
 
 class AntiSpoofConfig(_Strict):
@@ -171,6 +184,26 @@ class IdvConfig(_Strict):
     flows: dict[FlowName, FlowAssuranceConfig] = Field(default_factory=_default_flows)
 
     _expand_model = field_validator("landmark_model")(_expand)
+
+    @field_validator("match")
+    @classmethod
+    def _site_calibration_usable(cls, match: MatchConfig, info: ValidationInfo) -> MatchConfig:
+        """A site calibration looser than the shipped bound and not forced, or a broken one,
+        stops the kiosk at its config check rather than at the first match."""
+        model = info.data.get("embedding_model")
+        if match.site_calibration is None or model is None:
+            return match
+        from kiosk.idv.errors import IdvError
+        from kiosk.idv.site_calibration import load
+
+        try:
+            load(match.site_calibration, model)
+        except IdvError as exc:
+            raise PydanticCustomError(
+                "site_calibration", "{reason}: {message}",
+                {"reason": exc.reason, "message": str(exc.args[0])},
+            ) from None  # fmt: skip
+        return match
 
 
 class StoreConfig(_Strict):
