@@ -106,8 +106,11 @@ def _fail(as_json: bool, error: IdvError, code: int = EXIT_BAD) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from kiosk.idv.embedding import DlibResNetEmbedder, embed_photo, load_rgb
     from kiosk.idv.matching import MatchMode, MatchZone, match, thresholds_for
+    from kiosk.idv.site_calibration import SiteCalibration
+    from kiosk.idv.site_calibration import load as load_site_calibration
 
     accept_max = refer_max = None
+    site_file = None
     if args.config:
         config, issues = check_config(args.config)
         if config is None:
@@ -116,11 +119,16 @@ def _compare(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         accept_max = config.idv.match.accept_max_distance
         refer_max = config.idv.match.refer_max_distance
+        site_file = config.idv.match.site_calibration
     try:
         embedder = DlibResNetEmbedder()
+        site: SiteCalibration | None = None
+        if site_file is not None:
+            site = load_site_calibration(site_file, embedder.name)
         thresholds = thresholds_for(
-            embedder.name, MatchMode.SINGLE, accept_max=accept_max, refer_max=refer_max
-        )
+            embedder.name, MatchMode.SINGLE, accept_max=accept_max, refer_max=refer_max,
+            site=site,
+        )  # fmt: skip
         faces = []
         for name in (args.image1, args.image2):
             try:

@@ -140,9 +140,10 @@ def _point(data: Any) -> SitePoint:
     if not isinstance(data, dict):
         raise ValueError("an operating point must be a table")
     values = [data.get(k) for k in ("accept_max", "refer_max", "far_upper95")]
-    if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
-        raise ValueError("accept_max, refer_max and far_upper95 must be finite numbers")
-    accept, refer, upper = (float(v) for v in values)  # type: ignore[arg-type]
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(numbers) != 3 or not all(-2 < v < 2 and math.isfinite(v) for v in numbers):
+        raise ValueError("accept_max, refer_max and far_upper95 must be numbers")
+    accept, refer, upper = (float(v) for v in numbers)
     if not (0 < accept <= refer < 2 and 0 <= upper <= 1):
         raise ValueError("need 0 < accept_max <= refer_max < 2 and 0 <= far_upper95 <= 1")
     return SitePoint(accept, refer, upper)

@@ -16,11 +16,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.cli.main import main
 from kiosk.config import ConfigError, load_config
 from kiosk.idv.errors import IdvError
 from kiosk.idv.matching import MatchMode, thresholds_for
+from kiosk.idv.site_calibration import parse
 from kiosk.shell.factory import thresholds
 from kiosk.store.audit import verify_chain
 from kiosk.store.database import open_from_config
@@ -105,6 +108,10 @@ def test_a_small_site_set_is_refused_then_forced_and_audited(
     # The kiosk runs with the forced file, at the site's thresholds...
     config = load_config(with_site_calibration(demo_config_file, out))
     assert thresholds(config)(MatchMode.SINGLE).accept_max == single["accept_max"]
+    photos = sorted((site_folder / "staff0").iterdir())[:2]
+    main(["face", "compare", *map(str, photos), "--config", str(demo_config_file), "--json"])
+    compared = json.loads(capsys.readouterr().out)
+    assert compared["accept_max"] == single["accept_max"]
     # ...but not with the same file unforced (someone copied or edited it).
     written["forced"] = False
     out.write_text(json.dumps(written))
@@ -190,3 +197,45 @@ def test_bad_folders_get_a_reason_and_exit_1_without_a_traceback(site_folder, tm
         code, report = kioskctl(capsys, folder, "--out", out)
         assert (code, report["error"]["reason"]) == (1, reason), folder
     assert not out.exists()
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.floats()
+    | st.integers()
+    | st.just(10**400)
+    | st.text(max_size=9),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+point = st.fixed_dictionaries(
+    {"accept_max": json_values | st.floats(0, 2), "refer_max": json_values | st.floats(0, 2),
+     "far_upper95": json_values | st.floats(0, 1)}
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=200)
+    | st.builds(json.dumps, json_values)
+    | st.builds(
+        lambda points, forced: json.dumps({
+            "kind": "bdmi-site-calibration", "version": 1, "model": "dlib_resnet_v1",
+            "operating_points": points, "forced": forced,
+        }),
+        st.dictionaries(st.sampled_from(["single", "probe_fused", "both_fused", "x"]), point),
+        json_values,
+    )
+)  # fmt: skip
+def test_the_site_file_parser_accepts_only_sane_points_and_fails_with_a_reason(text):
+    try:
+        site = parse(text, "dlib_resnet_v1")
+    except IdvError as exc:
+        assert exc.reason == "IDV_CALIBRATION_INVALID"
+        return
+    assert site.points and isinstance(site.forced, bool)
+    for p in site.points.values():
+        assert 0 < p.accept_max <= p.refer_max < 2 and 0 <= p.far_upper95 <= 1
