@@ -187,12 +187,43 @@ class IdvConfig(_Strict):
 
     @field_validator("match")
     @classmethod
-    def _site_calibration_usable(cls, match: MatchConfig, info: ValidationInfo) -> MatchConfig:
+    def _match_not_looser_than_shipped(
+        cls, match: MatchConfig, info: ValidationInfo
+    ) -> MatchConfig:
         """A site calibration looser than the shipped bound and not forced, or a broken one,
-        stops the kiosk at its config check rather than at the first match."""
+        stops the kiosk at its config check rather than at the first match. So does an
+        ``accept_max_distance`` above a mode's shipped threshold: it applies to every mode
+        at once and comes with no evidence at all (the old shipped 0.385 accepted 0.37% of
+        impostors on an unseen set); a site that must accept more calibrates and forces."""
         model = info.data.get("embedding_model")
-        if match.site_calibration is None or model is None:
+        if model is None:
             return match
+        from kiosk.idv.errors import IdvError
+        from kiosk.idv.matching import MatchMode, thresholds_for
+        from kiosk.idv.site_calibration import load
+
+        try:
+            if match.accept_max_distance is not None:
+                looser = [
+                    mode.value
+                    for mode in MatchMode
+                    if match.accept_max_distance > thresholds_for(model, mode).accept_max
+                ]
+                if looser:
+                    raise IdvError(
+                        f"accept_max_distance {match.accept_max_distance} is above the shipped "
+                        f"threshold of {', '.join(looser)}; use a site calibration "
+                        "(kioskctl face calibrate) instead",
+                        reason="IDV_CALIBRATION_LOOSER",
+                    )
+            if match.site_calibration is not None:
+                load(match.site_calibration, model)
+        except IdvError as exc:
+            raise PydanticCustomError(
+                "site_calibration", "{reason}: {message}",
+                {"reason": exc.reason, "message": str(exc.args[0])},
+            ) from None  # fmt: skip
+        return match
         from kiosk.idv.errors import IdvError
         from kiosk.idv.site_calibration import load
 

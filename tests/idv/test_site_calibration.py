@@ -165,6 +165,17 @@ def test_a_broken_site_file_is_refused_with_a_reason(demo_config_file, tmp_path,
     assert invalid.value.issues[0].message.startswith("IDV_CALIBRATION_INVALID: ")
 
 
+def test_a_one_value_override_may_only_tighten(demo_config_file):
+    text = demo_config_file.read_text(encoding="utf-8")
+    demo_config_file.write_text(text + "\n[idv.match]\naccept_max_distance = 0.385\n")
+    with pytest.raises(ConfigError) as invalid:
+        load_config(demo_config_file)
+    message = invalid.value.issues[0].message
+    assert message.startswith("IDV_CALIBRATION_LOOSER: ") and "both_fused" in message
+    demo_config_file.write_text(text + "\n[idv.match]\naccept_max_distance = 0.30\n")
+    assert thresholds(load_config(demo_config_file))(MatchMode.BOTH_FUSED).accept_max == 0.30
+
+
 def test_a_missing_site_file_is_refused_with_a_reason(demo_config_file, tmp_path):
     with pytest.raises(ConfigError) as invalid:
         load_config(with_site_calibration(demo_config_file, tmp_path / "absent.json"))
