@@ -473,7 +473,9 @@ def _run_calibrate(args: argparse.Namespace) -> int:
             found, model="dlib_resnet_v1", replicates=args.replicates
         )
     except IdvError as exc:
-        raise _Refused(exc.reason, str(exc)) from None
+        raise _Refused(exc.reason, str(exc.args[0])) from None
+    except ValueError as exc:  # a set so small that no resampling has two people in it
+        raise _Refused("IDV_CALIBRATION_TOO_FEW_PEOPLE", f"{root}: {exc}") from None
     document["images_without_face"] = no_face
     looser = document["looser_than_shipped"]
     if looser and not args.force:

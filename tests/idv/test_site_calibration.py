@@ -198,8 +198,14 @@ def test_bad_folders_get_a_reason_and_exit_1_without_a_traceback(site_folder, tm
     faceless = tmp_path / "faceless"
     for person in ("a", "b"):
         write_blank(faceless / person / "wall.png")
+    singles = tmp_path / "one_photo_each"
+    for person in ("staff0", "staff1"):
+        (singles / person).mkdir(parents=True)
+        photo = sorted((site_folder / person).iterdir())[0]
+        shutil.copy(photo, singles / person / photo.name)
     cases = {
         tmp_path / "missing": "IDV_CALIBRATION_NO_FOLDER",
+        singles: "IDV_CALIBRATION_NO_GENUINE",
         one: "IDV_CALIBRATION_TOO_FEW_PEOPLE",
         unreadable: "IDV_IMAGE_UNREADABLE",
         faceless: "IDV_CALIBRATION_NO_FACES",
@@ -207,6 +213,7 @@ def test_bad_folders_get_a_reason_and_exit_1_without_a_traceback(site_folder, tm
     for folder, reason in cases.items():
         code, report = kioskctl(capsys, folder, "--out", out)
         assert (code, report["error"]["reason"]) == (1, reason), folder
+        assert not report["error"]["message"].startswith(reason)  # said once, not twice
     assert not out.exists()
 
 
