@@ -40,7 +40,8 @@ from kiosk.idv.errors import IdvError
 from kiosk.idv.gestures import Gesture
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".jp2", ".tif", ".tiff"}
-MAX_PEOPLE = 2000
+MAX_PEOPLE = 1000
+MAX_IMAGES = 5000
 MAX_PER_PERSON = 20
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_SIDE = 1000
@@ -379,8 +380,11 @@ def _site_photos(root: Path, max_per_person: int) -> dict[str, list[Path]]:
         )[:max_per_person]
         if files:
             people[folder.name] = files
-        if len(people) > MAX_PEOPLE:
-            raise _Refused("IDV_CALIBRATION_TOO_LARGE", f"{root}: over {MAX_PEOPLE} people")
+        if len(people) > MAX_PEOPLE or sum(map(len, people.values())) > MAX_IMAGES:
+            raise _Refused(
+                "IDV_CALIBRATION_TOO_LARGE",
+                f"{root}: over {MAX_PEOPLE} people or {MAX_IMAGES} photos; take a subset",
+            )
     if len(people) < 2:
         raise _Refused(
             "IDV_CALIBRATION_TOO_FEW_PEOPLE",

@@ -66,8 +66,10 @@ class Comparisons:
 
 
 def _pairwise(matrix: np.ndarray) -> np.ndarray:
-    diff = matrix[:, None, :] - matrix[None, :, :]
-    return np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    """Euclidean distances of all rows, in O(n^2) memory (not n^2 x dimensions)."""
+    squares = np.einsum("ij,ij->i", matrix, matrix)
+    d2 = squares[:, None] + squares[None, :] - 2.0 * (matrix @ matrix.T)
+    return np.sqrt(np.maximum(d2, 0.0))
 
 
 def single_comparisons(people: Mapping[str, Sequence[np.ndarray]]) -> Comparisons:
@@ -114,8 +116,12 @@ def fused_comparisons(
         probes = np.stack(
             [fuse(list(s[o[template_images:need]])) for s, o in zip(stacks, order, strict=True)]
         )
-        diff = templates[:, None, :] - probes[None, :, :]
-        d = np.sqrt(np.einsum("abk,abk->ab", diff, diff))
+        d2 = (
+            np.einsum("ij,ij->i", templates, templates)[:, None]
+            + np.einsum("ij,ij->i", probes, probes)[None, :]
+            - 2.0 * (templates @ probes.T)
+        )
+        d = np.sqrt(np.maximum(d2, 0.0))
         genuine.append(np.diag(d).copy())
         impostor.append(d[off])
     return Comparisons(
