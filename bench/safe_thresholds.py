@@ -37,7 +37,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.calibrate_faces import EmbeddingCache, embed_images, folder_images  # noqa: E402
+from bench.calibrate_faces import (  # noqa: E402
+    EmbeddingCache,
+    embed_images,
+    folder_images,
+    labels_from_sources,
+)
 from kiosk.idv import calibration as cal  # noqa: E402
 from kiosk.idv.embedding import DlibResNetEmbedder, fuse  # noqa: E402
 from tests.drivers.shared_data import shared_data_dir  # noqa: E402
@@ -123,6 +128,44 @@ def enrolment_weighting(
     return report
 
 
+def by_sex(
+    people: dict[str, list[np.ndarray]], name: str, thresholds: dict[str, float], replicates: int
+) -> dict[str, object]:
+    """False rejects of women and men, and false accepts among same-sex impostors (the
+    realistic attack), at each mode's threshold, from the set's SOURCES.txt labels."""
+    labels, how = labels_from_sources(EAST_ASIAN / name / "SOURCES.txt")
+    report: dict[str, object] = {"labels": how}
+    for mode, (template, probe) in (("single", (1, 1)), ("both_fused", (2, 2))):
+        found = comparisons(people, template, probe)
+        if found is None:
+            continue
+        sex_g = np.array([labels.get(str(p), {}).get("sex", "") for p in found.genuine_ids])
+        sex_i = np.array(
+            [[labels.get(str(p), {}).get("sex", "") for p in row] for row in found.impostor_ids]
+        )
+        per: dict[str, object] = {}
+        for sex in ("F", "M"):
+            g_mask = sex_g == sex
+            i_mask = (sex_i[:, 0] == sex) & (sex_i[:, 1] == sex)
+            if not g_mask.any() or not i_mask.any():
+                continue
+            part = cal.Comparisons(
+                found.genuine[g_mask],
+                found.genuine_ids[g_mask],
+                found.impostor[i_mask],
+                found.impostor_ids[i_mask],
+            )
+            far, upper, frr = cal.rates_at(part, thresholds[mode], replicates=replicates)
+            per[sex] = {
+                "people": len({str(p) for p in part.genuine_ids}),
+                "same_sex_far": far.as_dict(),
+                "same_sex_far_upper95": round(upper, 6),
+                "frr": frr.as_dict(),
+            }
+        report[f"{mode}_{template}x{probe}"] = per
+    return report
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -170,7 +213,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             "at_accept_max": at_threshold,
             "at_previous_accept_max": at_previous,
         }
-    both = modes["both_fused"]["accept_max"]  # type: ignore[index]
+    chosen = {mode: float(entry["accept_max"]) for mode, entry in modes.items()}  # type: ignore[index]
+    sexes = {name: by_sex(p, name, chosen, args.replicates) for name, p in people.items()}
+    both = chosen["both_fused"]
     weighting = enrolment_weighting(people["lfw_east_asian"], both, args.replicates)
     report = {
         "benchmark": "safe_thresholds",
@@ -188,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         },
         "modes": modes,
         "pension_template_weighting": weighting,
+        "by_sex": sexes,
         "run_time_s": round(time.perf_counter() - started, 2),
         "command": shlex.join(
             ["python", "bench/safe_thresholds.py", *(sys.argv[1:] if argv is None else argv)]
