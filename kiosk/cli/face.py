@@ -8,6 +8,11 @@
   those prompts had been shown, and prints its report. A still image is presented as a
   hand-held print would be (held for ``--still-seconds``, with a slight wobble), which is
   what a print attack looks like to the camera.
+* ``calibrate DIR``: thresholds from a site's own labelled photos (one folder per person),
+  chosen by the shipped rule, with their confidence intervals, written as a site
+  calibration file (``kiosk/idv/site_calibration.py``). One looser than the shipped
+  false-accept bound is refused (exit 1, ``IDV_CALIBRATION_LOOSER``) unless ``--force``d by
+  a technician, and every calibration written with ``--config`` is in the audit log.
 
 Images never leave the machine, and nothing here prints a descriptor.
 """
@@ -15,8 +20,12 @@ Images never leave the machine, and nothing here prints a descriptor.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import math
+import re
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +40,12 @@ from kiosk.idv.errors import IdvError
 from kiosk.idv.gestures import Gesture
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".jp2", ".tif", ".tiff"}
+MAX_PEOPLE = 1000
+MAX_IMAGES = 5000
+MAX_PER_PERSON = 20
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_SIDE = 1000
+_TECHNICIAN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,6 +77,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     liveness.add_argument("--json", action="store_true", help="machine-readable output")
     liveness.set_defaults(handler=_liveness)
 
+    calibrate = actions.add_parser(
+        "calibrate",
+        help="site thresholds from labelled photos, one folder per person (exit 1 if refused)",
+    )
+    calibrate.add_argument("folder", help="one subfolder of photos per person")
+    calibrate.add_argument(
+        "--out", help="site calibration file to write (default <state_dir>/site_calibration.json)"
+    )
+    calibrate.add_argument("--config", help="kiosk config: its store gets the audit entry")
+    calibrate.add_argument(
+        "--force", action="store_true", help="write it even if looser than the shipped bound"
+    )
+    calibrate.add_argument("--technician", metavar="ID", help="who calibrates (audit log)")
+    calibrate.add_argument("--max-per-person", type=int, default=MAX_PER_PERSON)
+    calibrate.add_argument("--replicates", type=int, default=1000, help="bootstrap replicates")
+    calibrate.add_argument("--json", action="store_true", help="machine-readable output")
+    calibrate.set_defaults(handler=_calibrate)
+
 
 def _fail(as_json: bool, error: IdvError, code: int = EXIT_BAD) -> int:
     emit(as_json, {"error": {"reason": error.reason, "message": str(error)}}, [str(error)])
@@ -74,8 +107,11 @@ def _fail(as_json: bool, error: IdvError, code: int = EXIT_BAD) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from kiosk.idv.embedding import DlibResNetEmbedder, embed_photo, load_rgb
     from kiosk.idv.matching import MatchMode, MatchZone, match, thresholds_for
+    from kiosk.idv.site_calibration import SiteCalibration
+    from kiosk.idv.site_calibration import load as load_site_calibration
 
     accept_max = refer_max = None
+    site_file = None
     if args.config:
         config, issues = check_config(args.config)
         if config is None:
@@ -84,11 +120,16 @@ def _compare(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         accept_max = config.idv.match.accept_max_distance
         refer_max = config.idv.match.refer_max_distance
+        site_file = config.idv.match.site_calibration
     try:
         embedder = DlibResNetEmbedder()
+        site: SiteCalibration | None = None
+        if site_file is not None:
+            site = load_site_calibration(site_file, embedder.name)
         thresholds = thresholds_for(
-            embedder.name, MatchMode.SINGLE, accept_max=accept_max, refer_max=refer_max
-        )
+            embedder.name, MatchMode.SINGLE, accept_max=accept_max, refer_max=refer_max,
+            site=site,
+        )  # fmt: skip
         faces = []
         for name in (args.image1, args.image2):
             try:
@@ -317,3 +358,206 @@ class _Progress:
     def done(self) -> None:
         if self.active:
             print(file=sys.stderr)
+
+
+# -- calibrate ----------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, message: str, code: int = EXIT_BAD) -> None:
+        super().__init__(message)
+        self.reason, self.code = reason, code
+
+
+def _site_photos(root: Path, max_per_person: int) -> dict[str, list[Path]]:
+    """Person folder -> its first ``max_per_person`` image files by name (bounded input)."""
+    if not root.is_dir():
+        raise _Refused("IDV_CALIBRATION_NO_FOLDER", f"{root}: not a folder")
+    people: dict[str, list[Path]] = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        files = sorted(
+            p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+        )[:max_per_person]
+        if files:
+            people[folder.name] = files
+        if len(people) > MAX_PEOPLE or sum(map(len, people.values())) > MAX_IMAGES:
+            raise _Refused(
+                "IDV_CALIBRATION_TOO_LARGE",
+                f"{root}: over {MAX_PEOPLE} people or {MAX_IMAGES} photos; take a subset",
+            )
+    if len(people) < 2:
+        raise _Refused(
+            "IDV_CALIBRATION_TOO_FEW_PEOPLE",
+            f"{root}: {len(people)} person folder(s) with images; impostor pairs need at "
+            "least two people (more than 20 to mean anything)",
+        )
+    return people
+
+
+def _embed_site(people: dict[str, list[Path]], root: Path) -> tuple[dict[str, list[Any]], int]:
+    """Embeddings per person and how many images had no face. An unreadable image stops
+    the run: a calibration silently made on fewer photos than the site collected is worse
+    than none."""
+    from kiosk.idv.embedding import DlibResNetEmbedder, embed_photo, load_rgb
+
+    embedder = DlibResNetEmbedder()
+    found: dict[str, list[Any]] = {}
+    no_face = 0
+    for person, files in people.items():
+        for path in files:
+            name = path.relative_to(root)
+            if path.stat().st_size > MAX_IMAGE_BYTES:
+                raise _Refused("IDV_IMAGE_UNREADABLE", f"{name}: over 20 MB")
+            try:
+                rgb = load_rgb(path)
+                height, width = rgb.shape[:2]
+                scale = MAX_SIDE / max(height, width)
+                if scale < 1:
+                    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+                    rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+                face = embed_photo(embedder, rgb)
+            except IdvError as exc:
+                if exc.reason != "IDV_NO_FACE":
+                    raise _Refused(exc.reason, f"{name}: {exc.reason.lower()}") from None
+                no_face += 1
+                continue
+            found.setdefault(person, []).append(face.embedding)
+    if not found:
+        raise _Refused("IDV_CALIBRATION_NO_FACES", f"{root}: no face found in any image")
+    if len(found) < 2:
+        raise _Refused(
+            "IDV_CALIBRATION_TOO_FEW_PEOPLE",
+            f"{root}: faces were found for only one person; impostor pairs need two",
+        )
+    return found, no_face
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    try:
+        return _run_calibrate(args)
+    except _Refused as exc:
+        emit(
+            args.json,
+            {"error": {"reason": exc.reason, "message": str(exc)}},
+            [f"kioskctl face calibrate: {exc.reason}: {exc}"],
+        )
+        return exc.code
+
+
+def _run_calibrate(args: argparse.Namespace) -> int:
+    from kiosk.idv import site_calibration
+
+    if not 2 <= args.max_per_person <= 100 or not 100 <= args.replicates <= 10_000:
+        raise _Refused("", "--max-per-person takes 2-100, --replicates 100-10000", EXIT_USAGE)
+    if args.force and not (args.config and args.technician):
+        raise _Refused(
+            "IDV_CALIBRATION_FORCE_UNAUDITED",
+            "--force needs --config (its store gets the audit entry) and --technician ID",
+            EXIT_USAGE,
+        )
+    if args.technician and not _TECHNICIAN.match(args.technician):
+        raise _Refused("", "--technician takes your technician id, not a name", EXIT_USAGE)
+    config = None
+    if args.config:
+        config, issues = check_config(args.config)
+        if config is None or any(i.severity == "error" for i in issues):
+            first = issues[0].reason if issues else "CFG_INVALID_VALUE"
+            raise _Refused(first, f"configuration {args.config} invalid", EXIT_USAGE)
+    if args.out:
+        out = Path(args.out)
+    elif config is not None:
+        out = config.device.state_dir / "site_calibration.json"
+    else:
+        raise _Refused("", "give --out FILE, or --config to write into its state_dir", EXIT_USAGE)
+    root = Path(args.folder)
+    people = _site_photos(root, args.max_per_person)
+    found, no_face = _embed_site(people, root)
+    try:
+        document = site_calibration.calibrate(
+            found, model="dlib_resnet_v1", replicates=args.replicates
+        )
+    except IdvError as exc:
+        raise _Refused(exc.reason, str(exc.args[0])) from None
+    except ValueError as exc:  # a set so small that no resampling has two people in it
+        raise _Refused("IDV_CALIBRATION_TOO_FEW_PEOPLE", f"{root}: {exc}") from None
+    document["images_without_face"] = no_face
+    looser = document["looser_than_shipped"]
+    if looser and not args.force:
+        refusal = (
+            f"IDV_CALIBRATION_LOOSER: looser than the shipped false-accept bound for "
+            f"{', '.join(looser)}; nothing written (collect more people, or --force)"
+        )
+        report = {**document, "written": None, "error": {"reason": "IDV_CALIBRATION_LOOSER"}}
+        emit(args.json, report, [*_calibration_lines(document), refusal])
+        return EXIT_BAD
+    document["forced"] = bool(looser) and args.force
+    text = json.dumps(document, indent=2) + "\n"
+    audit_seq = None
+    if config is not None:
+        audit_seq = _audit_calibration(config, args.technician, document, text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    report = {**document, "written": str(out), "audit_seq": audit_seq}
+    lines = [*_calibration_lines(document), f"written to {out}"]
+    if document["forced"]:
+        lines.append(f"FORCED although looser for {', '.join(looser)} (audit entry {audit_seq})")
+    emit(args.json, report, lines)
+    return EXIT_OK
+
+
+def _audit_calibration(config: Any, technician: str | None, document: dict[str, Any],
+                       text: str) -> int:  # fmt: skip
+    """One audit entry per calibration written for a kiosk: counts and thresholds only
+    (micro-units: the audit detail takes no floats), never a person's name."""
+    from kiosk.store import audit
+    from kiosk.store.database import open_from_config
+    from kiosk.store.errors import StoreError
+
+    points = document["operating_points"]
+    detail = {
+        "forced": document["forced"],
+        "looser_modes": list(document["looser_than_shipped"]),
+        "people": document["people"],
+        "images": document["images"],
+        "accept_max_u": {mode: round(p["accept_max"] * 1e6) for mode, p in points.items()},
+        "far_upper95_u": {mode: round(p["far_upper95"] * 1e6) for mode, p in points.items()},
+    }
+    try:
+        db = open_from_config(config, create=True)
+        try:
+            head = audit.append(
+                db,
+                at_ms=int(time.time() * 1000),
+                actor_kind="technician" if technician else "system",
+                actor_id=technician or "kioskctl",
+                action="site_calibration_forced" if document["forced"] else "site_calibration",
+                record_kind="site_calibration",
+                record_id=hashlib.sha256(text.encode()).hexdigest(),
+                detail=detail,
+            )
+        finally:
+            db.close()
+    except StoreError as exc:
+        raise _Refused(exc.reason, f"{exc.args[0]}; nothing written", EXIT_BAD) from None
+    return head.seq
+
+
+def _calibration_lines(document: dict[str, Any]) -> list[str]:
+    lines = [
+        f"{document['people']} people, {document['images']} images with a face "
+        f"({document.get('images_without_face', 0)} without); target FAR "
+        f"{document['target_far']:.2%}, bound {document['far_bound']:.2%}"
+    ]
+    for mode, p in document["operating_points"].items():
+        far, frr = p["far"], p["frr"]
+        lines.append(
+            f"  {mode}: accept <= {p['accept_max']} (refer <= {p['refer_max']}); FAR "
+            f"{far['errors']}/{far['of']}, 95% upper bound {p['far_upper95']:.3%}; FRR "
+            f"{frr['rate']:.1%} (95% CI {frr['ci95_identity_bootstrap'][0]:.1%}-"
+            f"{frr['ci95_identity_bootstrap'][1]:.1%})"
+        )
+    for mode, why in document["modes_not_measured"].items():
+        lines.append(f"  {mode}: not measured ({why}); the shipped threshold applies")
+    return lines

@@ -11,7 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 Mode = Literal["demo", "production"]
@@ -130,6 +137,12 @@ class MatchConfig(_Strict):
 
     accept_max_distance: Annotated[float, Field(gt=0.0, lt=2.0)] | None = None
     refer_max_distance: Annotated[float, Field(gt=0.0, lt=2.0)] | None = None
+    site_calibration: Path | None = None
+    """The file ``kioskctl face calibrate`` wrote from the site's own photos: its per-mode
+    thresholds replace the shipped ones where it measured the mode. The kiosk refuses one
+    looser than the shipped false-accept bound unless it was forced (and audited)."""
+
+    _expand_site_calibration = field_validator("site_calibration")(_expand)
 
 
 class AntiSpoofConfig(_Strict):
@@ -171,6 +184,57 @@ class IdvConfig(_Strict):
     flows: dict[FlowName, FlowAssuranceConfig] = Field(default_factory=_default_flows)
 
     _expand_model = field_validator("landmark_model")(_expand)
+
+    @field_validator("match")
+    @classmethod
+    def _match_not_looser_than_shipped(
+        cls, match: MatchConfig, info: ValidationInfo
+    ) -> MatchConfig:
+        """A site calibration looser than the shipped bound and not forced, or a broken one,
+        stops the kiosk at its config check rather than at the first match. So does an
+        ``accept_max_distance`` above a mode's shipped threshold: it applies to every mode
+        at once and comes with no evidence at all (the old shipped 0.385 accepted 0.37% of
+        impostors on an unseen set); a site that must accept more calibrates and forces."""
+        model = info.data.get("embedding_model")
+        if model is None:
+            return match
+        from kiosk.idv.errors import IdvError
+        from kiosk.idv.matching import MatchMode, thresholds_for
+        from kiosk.idv.site_calibration import load
+
+        try:
+            if match.accept_max_distance is not None:
+                looser = [
+                    mode.value
+                    for mode in MatchMode
+                    if match.accept_max_distance > thresholds_for(model, mode).accept_max
+                ]
+                if looser:
+                    raise IdvError(
+                        f"accept_max_distance {match.accept_max_distance} is above the shipped "
+                        f"threshold of {', '.join(looser)}; use a site calibration "
+                        "(kioskctl face calibrate) instead",
+                        reason="IDV_CALIBRATION_LOOSER",
+                    )
+            if match.site_calibration is not None:
+                load(match.site_calibration, model)
+        except IdvError as exc:
+            raise PydanticCustomError(
+                "site_calibration", "{reason}: {message}",
+                {"reason": exc.reason, "message": str(exc.args[0])},
+            ) from None  # fmt: skip
+        return match
+        from kiosk.idv.errors import IdvError
+        from kiosk.idv.site_calibration import load
+
+        try:
+            load(match.site_calibration, model)
+        except IdvError as exc:
+            raise PydanticCustomError(
+                "site_calibration", "{reason}: {message}",
+                {"reason": exc.reason, "message": str(exc.args[0])},
+            ) from None  # fmt: skip
+        return match
 
 
 class StoreConfig(_Strict):

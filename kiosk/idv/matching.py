@@ -1,17 +1,18 @@
 """1:1 matching with three outcomes: accept, refer to staff, reject.
 
-A distance at or under ``accept_max`` is a match (calibrated for at most 0.1% false accepts
-on East Asian faces, the people this kiosk serves); above ``refer_max`` it is not; in
-between, a person decides. Staff referral is an outcome of its own, recorded with the
-result, never a silent pass: a false accept at a pension office pays an impostor.
+A distance at or under ``accept_max`` is a match (chosen for 0.01% false accepts on East
+Asian faces, the people this kiosk serves, with the 95% upper bound under 0.1%:
+``calibration.py``); above ``refer_max`` it is not; in between, a person decides. Staff
+referral is an outcome of its own, recorded with the result, never a silent pass: a false
+accept at a pension office pays an impostor.
 
 Thresholds belong to the embedding model that produced the distances, so they are read
 from that model's calibration file (``calibrations/<model>.json``, from the results of
-``bench/calibrate_faces.py`` and ``bench/face_fusion.py``); a site that recalibrates
-overrides them in the config. They also depend on how many images were fused on each side:
-a fused embedding lies closer to everyone's mean face, so at the single-image threshold a
-fused comparison lets in 3 to 20 times more impostors (docs/biometrics.md). Each
-``MatchMode`` therefore has its own operating point.
+``bench/safe_thresholds.py``); a site that recalibrates (``kioskctl face calibrate``)
+names its site calibration in the config (``site_calibration.py``). They also depend on
+how many images were fused on each side: a fused embedding lies closer to everyone's mean
+face, so at the single-image threshold a fused comparison lets in 3 to 20 times more
+impostors (docs/biometrics.md). Each ``MatchMode`` therefore has its own operating point.
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kiosk.idv.embedding import distance
 from kiosk.idv.errors import IdvError
+
+if TYPE_CHECKING:
+    from kiosk.idv.site_calibration import SiteCalibration
 
 
 class MatchMode(StrEnum):
@@ -125,9 +130,12 @@ def thresholds_for(
     *,
     accept_max: float | None = None,
     refer_max: float | None = None,
+    site: SiteCalibration | None = None,
 ) -> MatchThresholds:
-    """The model's shipped thresholds for ``mode``; a site's recalibrated values, when set,
-    replace them for every mode (the site calibrated on its own captures)."""
+    """The operating point for ``mode``: the site calibration's where it measured this mode
+    (``kioskctl face calibrate``, checked when loaded), else the model's shipped one.
+    ``accept_max``/``refer_max`` (the older ``[idv.match]`` overrides), when set, replace
+    them for every mode."""
     points = shipped_calibration(model).get("operating_points", {})
     if not isinstance(points, dict) or mode.value not in points:
         raise IdvError(
@@ -135,9 +143,12 @@ def thresholds_for(
             reason="IDV_CALIBRATION_MISSING",
         )
     shipped = points[mode.value]
+    point = site.points.get(mode) if site is not None and site.model == model else None
+    base_accept = point.accept_max if point else float(shipped["accept_max"])
+    base_refer = point.refer_max if point else float(shipped["refer_max"])
     return MatchThresholds(
         model=model,
-        accept_max=float(accept_max if accept_max is not None else shipped["accept_max"]),
-        refer_max=float(refer_max if refer_max is not None else shipped["refer_max"]),
+        accept_max=float(accept_max if accept_max is not None else base_accept),
+        refer_max=float(refer_max if refer_max is not None else base_refer),
         mode=mode,
     )

@@ -19,6 +19,7 @@ from kiosk.idv.decision import Assurance, FlowPolicy
 from kiosk.idv.gestures import Gesture
 from kiosk.idv.liveness import LivenessPolicy
 from kiosk.idv.matching import MatchMode, MatchThresholds, thresholds_for
+from kiosk.idv.site_calibration import load as load_site_calibration
 from kiosk.security.pin import DEMO_PIN, DEMO_PIN_FILE, PinCheck, load_pin_check, write_pin_file
 
 
@@ -34,12 +35,17 @@ def liveness_policy(config: KioskConfig) -> LivenessPolicy:
 
 
 def thresholds(config: KioskConfig) -> Callable[[MatchMode], MatchThresholds]:
+    """Per-mode thresholds. A configured site calibration is loaded and checked here, once,
+    so a looser one that was not forced stops the flow from being built at all
+    (``IDV_CALIBRATION_LOOSER``) instead of matching at a threshold nobody vouched for."""
     match = config.idv.match
+    model = config.idv.embedding_model
+    site = load_site_calibration(match.site_calibration, model) if match.site_calibration else None
 
     def for_mode(mode: MatchMode) -> MatchThresholds:
         return thresholds_for(
-            config.idv.embedding_model, mode,
-            accept_max=match.accept_max_distance, refer_max=match.refer_max_distance,
+            model, mode, accept_max=match.accept_max_distance,
+            refer_max=match.refer_max_distance, site=site,
         )  # fmt: skip
 
     return for_mode

@@ -193,7 +193,8 @@ def test_a_first_visit_enrols_under_staff_supervision(with_portrait, probe_image
     enrol = next(c for c in commands if isinstance(c, Enrol))
     assert not any(isinstance(c, RecordResult) for c in commands)  # the template first
     assert enrol.images == images and enrol.document_number == NUMBER
-    expected = fuse([probe, portrait]) if with_portrait else fuse([probe])
+    # each live capture and the portrait weigh one in the template
+    expected = fuse([probe, portrait], [probe_images, 1]) if with_portrait else fuse([probe])
     np.testing.assert_allclose(enrol.template, expected)
     assert f.step is Step.SAVING
     assert f.handle(Recorded(RESULT_ID)) == []  # not the answer to Enrol: ignored

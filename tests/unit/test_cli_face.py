@@ -24,12 +24,23 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 def test_compare_same_person_accepts_with_exit_0():
     pairs = require_shared_data("faces", "deepface_pairs")
-    done = run("compare", pairs / "img1.jpg", pairs / "img2.jpg", "--json")
+    done = run("compare", pairs / "img20.jpg", pairs / "img21.jpg", "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["zone"] == "accept" and report["reason"] == "IDV_MATCH_ACCEPTED"
     assert report["distance"] <= report["accept_max"] < report["refer_max"]
     assert report["model"] == "dlib_resnet_v1" and report["faces_found"] == [1, 1]
+
+
+def test_compare_same_person_over_the_safe_threshold_is_referred():
+    """img1/img2 (one person, distance ~0.37) was accepted at the old 0.385; the threshold
+    with a safety margin (0.3417) sends it to staff: the price of 0.01% false accepts."""
+    pairs = require_shared_data("faces", "deepface_pairs")
+    done = run("compare", pairs / "img1.jpg", pairs / "img2.jpg", "--json")
+    report = json.loads(done.stdout)
+    assert report["zone"] == "refer" and report["reason"] == "IDV_MATCH_GREY_ZONE"
+    assert report["accept_max"] < report["distance"] <= report["refer_max"]
+    assert done.returncode == 1
 
 
 def test_compare_different_people_rejects_with_exit_1():
