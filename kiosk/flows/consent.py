@@ -129,8 +129,8 @@ class ConsentFlow(VerificationFlow):
         return cast(list[ConsentCommand], super().handle(event))
 
     def view(self) -> ConsentView:
-        countdown = None if self.step is Step.WELCOME else self._inactivity.warning(self.clock())
-        return ConsentView(step=self.step, language=self.language, countdown=countdown,
+        return ConsentView(step=self.step, language=self.language, countdown=self._countdown(),
+                           staff_called=self._staff_called_at is not None,
                            **self._view)  # type: ignore[arg-type]  # fmt: skip
 
     # -- events ------------------------------------------------------------------------------

@@ -207,8 +207,8 @@ class PensionFlow(VerificationFlow):
         return cast(list[PensionCommand], super().handle(cast(Event, event)))
 
     def view(self) -> PensionView:
-        countdown = None if self.step is Step.WELCOME else self._inactivity.warning(self.clock())
-        return PensionView(step=self.step, language=self.language, countdown=countdown,
+        return PensionView(step=self.step, language=self.language, countdown=self._countdown(),
+                           staff_called=self._staff_called_at is not None,
                            **self._view)  # type: ignore[arg-type]  # fmt: skip
 
     def pin_locked(self) -> bool:
@@ -278,12 +278,15 @@ class PensionFlow(VerificationFlow):
         elif self.pin_locked():
             self._abandon(reason="UI_PIN_LOCKED")
         else:
+            # A first visit needs staff at the kiosk: the kiosk calls them itself, and the
+            # wipe waits while they come (the pensioner is not left to find someone).
             self._go(PensionStep.STAFF_PIN)
-            self._emit(Speak("call_staff"))
+            self._call_staff(prompt="first_visit")
 
     def _staff_pin(self, pin: str) -> None:
         door = self.staff_gate.try_pin(pin)
         if door is Door.OPEN:
+            self._staff_called_at = None  # staff are here: the call is answered
             self._start_enrol_face()
         elif door is Door.LOCKED:
             self._abandon(reason="UI_PIN_LOCKED")

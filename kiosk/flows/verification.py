@@ -24,6 +24,7 @@ from drivers.mrz.errors import MrzError
 from drivers.mrz.mrz_information import mrz_information_from_fields
 from kiosk.flows.inactivity import Inactivity
 from kiosk.flows.messages import (
+    CallStaff,
     CancelRead,
     Command,
     DocumentFailed,
@@ -106,6 +107,8 @@ class View:
     """On the result: ``printing``, ``printed`` or ``failed`` once the person asked for a
     receipt (``receipt_error`` says why it failed)."""
     receipt_error: str | None = None
+    staff_called: bool = False
+    """A call for staff is pending: the screen says so, and the wipe waits for them."""
 
 
 CHIP_DOCUMENTS = frozenset({DocumentType.ICAO_TD3, DocumentType.ICAO_TD1, DocumentType.ICAO_TD2})
@@ -134,6 +137,8 @@ class VerificationFlow:
     clock: Callable[[], float]
     inactivity_s: float = 60.0
     result_display_s: float = 20.0
+    staff_call_hold_s: float = 180.0
+    """How long a call for staff holds the wipe off: long enough to walk to the kiosk."""
     accepted_documents: frozenset[DocumentType] = frozenset(DocumentType)
     language: str = "zh_CN"
     rng: random.Random = field(default_factory=random.Random)
@@ -143,6 +148,8 @@ class VerificationFlow:
     _failed_reads: int = field(default=0, init=False)
     """Failed reads in a row in this session (not personal: a count)."""
     _inactivity: Inactivity = field(init=False)
+    _staff_called_at: float | None = field(default=None, init=False)
+    """When the pending call for staff was made (the clock's time), else ``None``."""
     _view: dict[str, object] = field(default_factory=dict, init=False)
     _out: list[Command] = field(default_factory=list, init=False)
 
@@ -164,10 +171,15 @@ class VerificationFlow:
         return self._out
 
     def view(self) -> View:
-        now = self.clock()
-        countdown = None if self.step is Step.WELCOME else self._inactivity.warning(now)
-        return View(step=self.step, language=self.language, countdown=countdown,
+        return View(step=self.step, language=self.language, countdown=self._countdown(),
+                    staff_called=self._staff_called_at is not None,
                     **self._view)  # type: ignore[arg-type]  # fmt: skip
+
+    def _countdown(self) -> int | None:
+        """The "still there?" seconds; none while staff are on their way."""
+        if self.step is Step.WELCOME or self._staff_called_at is not None:
+            return None
+        return self._inactivity.warning(self.clock())
 
     def holds_personal_data(self) -> bool:
         return not self.personal.empty()
@@ -179,6 +191,9 @@ class VerificationFlow:
             self.language = tap.value
             return
         if action == "continue":  # the countdown's button: the touch above was the point
+            return
+        if action == "call_staff":
+            self._call_staff()
             return
         if action in ("cancel", "back") and self.step is not Step.WELCOME:
             self._abandon()
@@ -193,6 +208,13 @@ class VerificationFlow:
             self._print_receipt()
 
     def _tick(self, now: float) -> None:
+        if self._staff_called_at is not None:
+            if now - self._staff_called_at < self.staff_call_hold_s:
+                return  # staff are on their way: nothing is wiped meanwhile
+            # Nobody came: the call lapses, and the person gets the full time again
+            # (with the "still there?" warning) rather than an instant wipe.
+            self._staff_called_at = None
+            self._inactivity.touch(now)
         if self.step is Step.WELCOME:
             return
         limit = self.result_display_s if self.step is Step.RESULT else self.inactivity_s
@@ -245,6 +267,16 @@ class VerificationFlow:
         # Anything else is late news from a job the flow has moved past: ignored.
 
     # -- steps ---------------------------------------------------------------------------------
+    def _call_staff(self, prompt: str = "staff_called") -> None:
+        """Once per pending call: a second tap neither audits nor alerts the site again."""
+        if self._staff_called_at is not None:
+            return
+        self._staff_called_at = self.clock()
+        error = self._view.get("error")
+        shown = error if isinstance(error, str) else None
+        self._emit(CallStaff(screen=str(self.step), reason=shown))
+        self._emit(Speak(prompt))
+
     def _begin(self) -> None:
         self._failed_reads = 0
         self._started_at = self.clock()
@@ -355,6 +387,7 @@ class VerificationFlow:
         elif self.step is Step.FACE:
             self._emit(StopFace())
         self.personal.clear()
+        self._staff_called_at = None
         self._go(Step.WELCOME, error=reason)
         self._emit(Wiped())
 

@@ -27,6 +27,7 @@ from kiosk.devices import OpenedPrinter, document_reader, receipt_printer
 from kiosk.devices import camera as open_camera
 from kiosk.flows.consent import RecordConsent
 from kiosk.flows.messages import (
+    CallStaff,
     CancelRead,
     Command,
     Event,
@@ -72,6 +73,8 @@ from kiosk.store.errors import StoreError
 log = logging.getLogger(__name__)
 
 DEMO_SITE_KEY = "site.key"
+STAFF_CALLED = "staff_called"
+"""The audit action of a call for staff (what ``bdmi-health`` looks for)."""
 
 
 def site_key(config: KioskConfig) -> bytes:
@@ -213,6 +216,24 @@ class FlowRunner:
         except StoreError as exc:
             log.error("service audit entry not written", extra={"reason": exc.reason})
 
+    def _staff_called(self, command: CallStaff) -> None:
+        """The audit entry of a call for staff. ``bdmi-health`` forwards each one to the
+        site's broker (kiosk/ops/staff_call.py): the store is the one hand-over between the
+        kiosk and the daemon, so a call made while the broker is down still arrives."""
+        reason = command.reason or "UI_STAFF_CALLED"
+        log.warning("staff called", extra={"screen": command.screen, "reason": reason})
+        if self._db is None:
+            return
+        detail = {"screen": command.screen, "reason": command.reason}
+        try:
+            with self._lock:
+                audit.append(self._db, at_ms=int(time.time() * 1000),
+                             actor_kind="patient_session", actor_id=self.flow.name,
+                             action=STAFF_CALLED, record_kind="session",
+                             detail=detail)  # fmt: skip
+        except StoreError as exc:
+            log.error("staff call not recorded", extra={"reason": exc.reason})
+
     def receipt_offered(self) -> bool:
         """Whether the result screen shows "Print receipt": a printer, and the config
         offers receipts."""
@@ -285,6 +306,8 @@ class FlowRunner:
                 self._print(command)
             elif isinstance(command, Speak):
                 self.speak(command.prompt)
+            elif isinstance(command, CallStaff):
+                self._background(self._staff_called, command)
             elif isinstance(command, Wiped):
                 self.preview(None)
                 self._forget_typed_keys()

@@ -50,7 +50,10 @@ class KioskUi:
         self.engine.addImageProvider("preview", self.controller.preview)
         self.engine.addImageProvider("qr", QrProvider())
         self.voice = Voice(config.ui.voice_prompts)
+        self.voice.set_volume(config.assist.voice_volume)
         self.controller.on_speak = self.voice.say
+        self.controller.on_volume = self.voice.set_volume
+        self.controller.default_volume = self.voice.volume
         # Service mode: the staff PIN behind a lockout, and the recent reason codes to show.
         from kiosk.shell.factory import staff_gate  # not at import: it pulls in the face stack
 

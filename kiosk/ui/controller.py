@@ -100,6 +100,8 @@ class KioskController(QObject):
     previewChanged = Signal()
     waitingChanged = Signal()
     serviceChanged = Signal()
+    staffCalledChanged = Signal()
+    volumeChanged = Signal()
 
     def __init__(
         self, engine: QQmlApplicationEngine, language: str, flow: str = "hospital_checkin"
@@ -116,6 +118,13 @@ class KioskController(QObject):
         self._health: dict[str, object] = {}
         self.on_speak: Callable[[str, str], None] = lambda prompt, language: None
         """Says a prompt id in a language (kiosk.ui.voice); set by the app."""
+        self.on_volume: Callable[[int], None] = lambda percent: None
+        """Sets the voice's loudness in percent (kiosk.ui.voice); set by the app."""
+        self.default_volume = 50
+        """The site's volume, back in force at every wipe (the next person starts there)."""
+        self._volume = self.default_volume
+        self._last_prompt = ""
+        self._staff_called = False
         self._translator = QTranslator(self)
         self._language = "en"
         self._view = View(step=Step.WELCOME, language=language)
@@ -160,6 +169,7 @@ class KioskController(QObject):
             self.waitingChanged.emit()
 
     def speak(self, prompt: str) -> None:
+        self._last_prompt = prompt
         self.on_speak(prompt, self._language)
 
     def apply_view(self, view: View) -> None:
@@ -168,8 +178,16 @@ class KioskController(QObject):
         if view.challenge is not None and view.challenge != old_challenge:
             self.speak(str(view.challenge))  # each new challenge is said as it appears
         self.viewChanged.emit()
+        called = bool(getattr(view, "staff_called", False))
+        if called != self._staff_called:
+            self._staff_called = called
+            self.staffCalledChanged.emit()
         if view.step != old_step:
             log.info("screen", extra={"from": str(old_step), "to": str(view.step)})
+            if view.step == Step.WELCOME:
+                # The wipe: the next person hears the site's volume and no old prompt.
+                self._last_prompt = ""
+                self.setVolume(self.default_volume)
             self.screenChanged.emit()
 
     def _pump(self) -> None:
@@ -421,6 +439,37 @@ class KioskController(QObject):
     def _refresh_health(self) -> None:
         self._health = self._runner.health() if self._runner is not None else {}  # type: ignore[attr-defined]
 
+    # -- help: call staff, hear it again, louder -----------------------------------------------
+    @Property(bool, notify=staffCalledChanged)
+    def staffCalled(self) -> bool:
+        """A call for staff is pending (the flow holds it; the wipe waits meanwhile)."""
+        return self._staff_called
+
+    @Slot()
+    def callStaff(self) -> None:
+        """The "Call staff" button on every screen: the flow records it and pauses the wipe;
+        the shell writes the audit entry the health daemon forwards to the site."""
+        self._tap("call_staff")
+
+    @Slot()
+    def repeatPrompt(self) -> None:
+        """Say the current screen's line again, in the language chosen now."""
+        if self._last_prompt:
+            self.on_speak(self._last_prompt, self._language)
+
+    @Property(int, notify=volumeChanged)
+    def volume(self) -> int:
+        return self._volume
+
+    @Slot(int)
+    def setVolume(self, percent: int) -> None:
+        percent = max(0, min(100, int(percent)))
+        if percent == self._volume:
+            return
+        self._volume = percent
+        self.on_volume(percent)
+        self.volumeChanged.emit()
+
     @Property(int, notify=waitingChanged)
     def waiting(self) -> int:
         return self._waiting
@@ -450,6 +499,7 @@ class KioskController(QObject):
         self._engine.retranslate()
         self._tap("language", language)
         self.languageChanged.emit()
+        self.repeatPrompt()  # the voice follows the chosen language at once
         log.info("language set", extra={"language": language})
 
     def release(self) -> None:

@@ -70,6 +70,11 @@ class Voice:
                         extra={"reason": "UI_VOICE_UNAVAILABLE"})  # fmt: skip
         self.history: deque[tuple[str, str]] = deque(maxlen=50)
         self._speaking: subprocess.Popen[bytes] | None = None
+        self.volume = 50
+        """Percent; 50 is espeak-ng's own loudness (amplitude 100 of 200)."""
+
+    def set_volume(self, percent: int) -> None:
+        self.volume = max(0, min(100, percent))
 
     def text(self, prompt: str, language: str) -> str | None:
         return PROMPTS.get(language, PROMPTS["en"]).get(prompt)
@@ -77,7 +82,9 @@ class Voice:
     def _command(self, text: str, language: str) -> list[str]:
         assert self.executable is not None
         # -s 140: slower than espeak's 175 words a minute, for older listeners.
-        return [self.executable, "-v", VOICES.get(language, "en"), "-s", "140", text]
+        amplitude = str(self.volume * 2)  # espeak-ng's -a runs 0..200
+        return [self.executable, "-v", VOICES.get(language, "en"), "-s", "140", "-a", amplitude,
+                text]  # fmt: skip
 
     def say(self, prompt: str, language: str) -> None:
         text = self.text(prompt, language)

@@ -15,6 +15,7 @@ import pytest
 
 from drivers.document import DocumentType
 from kiosk.flows.messages import (
+    CallStaff,
     FaceFinished,
     FaceUpdate,
     ReadDocument,
@@ -82,7 +83,8 @@ def to_lookup(f: PensionFlow, portrait: np.ndarray | None = None) -> None:
 def to_enrol(f: PensionFlow, portrait: np.ndarray | None = None) -> list:
     to_lookup(f, portrait)
     commands = f.handle(EnrolmentMissing())
-    assert f.step is PensionStep.STAFF_PIN and Speak("call_staff") in commands
+    assert f.step is PensionStep.STAFF_PIN and Speak("first_visit") in commands
+    assert CallStaff(screen="staff_pin") in commands and f.view().staff_called
     return f.handle(Tap("pin", PIN))
 
 
@@ -363,6 +365,11 @@ def test_inactivity_anywhere_wipes(where):
     if where == "saving_enrolment":
         f.handle(FaceFinished(liveness(), descriptor(1), 1))
         assert f.step is Step.SAVING
+    if where == "staff_pin":  # the kiosk called staff: the wipe waits for them first
+        clock.now += f.staff_call_hold_s - 1
+        assert f.handle(Tick()) == [] and f.view().countdown is None
+        clock.now += 2
+        assert f.handle(Tick()) == [] and not f.view().staff_called  # the call lapsed
     clock.now += 61
     commands = f.handle(Tick())
     assert Wiped() in commands and f.view().error == "UI_TIMEOUT"
