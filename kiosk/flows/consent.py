@@ -148,7 +148,11 @@ class ConsentFlow(VerificationFlow):
         if answer is not None:  # the consent record is saved
             self._go(Step.RESULT, decision=verdict.decision, terms=self.terms, consent=answer,
                      reference=reference_code(event.result_id))  # fmt: skip
-            self._emit(Speak(f"consent_{answer}"))
+            reference = reference_code(event.result_id)
+            if answer == "accepted":
+                self._emit(Speak("consent_accepted", reference=reference))
+            else:
+                self._emit(Speak("consent_declined", reference=reference))
         elif verdict.decision is Decision.PASS:
             self.personal.verification_id = event.result_id
             self._go(ConsentStep.CONSENT, decision=verdict.decision, terms=self.terms)

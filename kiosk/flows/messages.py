@@ -169,7 +169,12 @@ class RecordResult:
 @dataclass(frozen=True, slots=True)
 class Speak:
     prompt: str
-    """A prompt id; the shell looks up the text in the current language."""
+    """A prompt id (kiosk/reasons/prompts.py); the shell says it in the current language.
+    Always a literal at the call site, so a test can check that each one has words."""
+    reason: str | None = None
+    """A reason code whose spoken line fills the prompt's ``{reason}``."""
+    reference: str | None = None
+    """The result's reference code, spelled out in the prompt's ``{reference}``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -254,7 +254,8 @@ class PensionFlow(VerificationFlow):
             # The store could not be read: nobody can be verified or enrolled now.
             self._inactivity.touch(now)
             self._go(Step.RESULT, error=news.reason, see_staff=True)
-            self._emit(Speak("call_staff"))
+            self._call_staff()
+            self._emit(Speak("result_not_saved", reason=news.reason))
         elif isinstance(news, RecordFailed) and self.step is Step.SAVING:
             self.personal.pending = None  # nothing enrolled, so nothing to certify
             super()._device(news, now)
@@ -281,7 +282,8 @@ class PensionFlow(VerificationFlow):
             # A first visit needs staff at the kiosk: the kiosk calls them itself, and the
             # wipe waits while they come (the pensioner is not left to find someone).
             self._go(PensionStep.STAFF_PIN)
-            self._call_staff(prompt="first_visit")
+            self._call_staff()
+            self._emit(Speak("first_visit"))
 
     def _staff_pin(self, pin: str) -> None:
         door = self.staff_gate.try_pin(pin)
@@ -293,6 +295,12 @@ class PensionFlow(VerificationFlow):
         else:
             self._go(PensionStep.STAFF_PIN, error="UI_PIN_WRONG",
                      pin_attempts_left=self.staff_gate.attempts_left())  # fmt: skip
+
+    def _retry_face(self) -> None:
+        if self.personal.found is None:
+            self._start_enrol_face()  # a first visit: staff are still there
+        else:
+            super()._retry_face()
 
     def _start_enrol_face(self) -> None:
         challenges = tuple(draw_challenges(self.liveness, self.rng))
@@ -346,8 +354,7 @@ class PensionFlow(VerificationFlow):
             assert isinstance(reference, str)
             self._view["certificate"] = self._certificate(reference)
         else:
-            self._view["see_staff"] = True
-            self._emit(Speak("call_staff"))
+            self._view["see_staff"] = True  # the base called staff, or offers another try
 
     def _certificate(self, reference: str) -> LifeCertificate:
         valid_until = add_months(self.today(), self.validity_months)

@@ -2,6 +2,27 @@
 
 from kiosk.reasons.prompts import PROMPTS
 from kiosk.reasons.registry import LANGUAGES, NOTHING, Reason, Words
-from kiosk.reasons.texts import REASONS, reason
+from kiosk.reasons.texts import (
+    NO_HINT,
+    PASSING,
+    REASONS,
+    UNKNOWN,
+    explaining,
+    reason,
+    retryable,
+)
 
-__all__ = ["LANGUAGES", "NOTHING", "PROMPTS", "REASONS", "Reason", "Words", "reason"]
+__all__ = [
+    "LANGUAGES",
+    "NOTHING",
+    "NO_HINT",
+    "PASSING",
+    "PROMPTS",
+    "REASONS",
+    "UNKNOWN",
+    "Reason",
+    "Words",
+    "explaining",
+    "reason",
+    "retryable",
+]

@@ -99,7 +99,7 @@ class FlowRunner:
     embedder: FaceEmbedder
     subject: SubjectScript | None = None
     """For a simulated camera: how the subject answers prompts (default: it follows)."""
-    speak: Callable[[str], None] = lambda prompt: None
+    speak: Callable[[Speak], None] = lambda command: None
     preview: Callable[[np.ndarray | None], None] = lambda frame: None
     on_change: Callable[[View], None] = lambda view: None
     """Called with the flow's view after every event (the UI re-renders from it)."""
@@ -305,7 +305,7 @@ class FlowRunner:
             elif isinstance(command, PrintReceipt):
                 self._print(command)
             elif isinstance(command, Speak):
-                self.speak(command.prompt)
+                self.speak(command)
             elif isinstance(command, CallStaff):
                 self._background(self._staff_called, command)
             elif isinstance(command, Wiped):

@@ -20,6 +20,7 @@ from kiosk.config import ConfigError, KioskConfig, load_config, resolve_path
 from kiosk.flows.service import ServiceGate
 from kiosk.log import RecentReasons, configure_logging
 from kiosk.ui.controller import KioskController, QrProvider
+from kiosk.ui.reason_texts import ReasonTexts
 from kiosk.ui.voice import Voice
 from kiosk.ui.watchdog import Keepalive, kiosk_status
 
@@ -49,11 +50,19 @@ class KioskUi:
         )
         self.engine.addImageProvider("preview", self.controller.preview)
         self.engine.addImageProvider("qr", QrProvider())
+        # The registry's words for Texts.qml, in the controller's language.
+        self.reason_texts = ReasonTexts(self.engine, self.controller.language)
+        self.controller.languageChanged.connect(
+            lambda: self.reason_texts.set_language(self.controller.language)
+        )
+        self.engine.rootContext().setContextProperty("reasonTexts", self.reason_texts)
         self.voice = Voice(config.ui.voice_prompts)
-        self.voice.set_volume(config.assist.voice_volume)
         self.controller.on_speak = self.voice.say
         self.controller.on_volume = self.voice.set_volume
-        self.controller.default_volume = self.voice.volume
+        # The site's loudness, now and after every wipe.
+        self.controller.default_volume = config.assist.voice_volume
+        self.voice.set_volume(config.assist.voice_volume)
+        self.controller.setVolume(config.assist.voice_volume)
         # Service mode: the staff PIN behind a lockout, and the recent reason codes to show.
         from kiosk.shell.factory import staff_gate  # not at import: it pulls in the face stack
 

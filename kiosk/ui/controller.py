@@ -30,6 +30,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickImageProvider
 
+from kiosk.flows.messages import Speak
 from kiosk.flows.service import Door, ServiceGate
 from kiosk.flows.verification import Step, View
 from kiosk.log import RecentReasons
@@ -116,14 +117,17 @@ class KioskController(QObject):
         self._service = ""  # "", "pin" or "open"
         self._service_error = ""
         self._health: dict[str, object] = {}
-        self.on_speak: Callable[[str, str], None] = lambda prompt, language: None
-        """Says a prompt id in a language (kiosk.ui.voice); set by the app."""
+        self.on_speak: Callable[[str, str, str | None, str | None], None] = (
+            lambda prompt, language, reason, reference: None
+        )
+        """Says a prompt id in a language, with the reason code and reference it names
+        (kiosk.ui.voice.Voice.say); set by the app."""
         self.on_volume: Callable[[int], None] = lambda percent: None
         """Sets the voice's loudness in percent (kiosk.ui.voice); set by the app."""
         self.default_volume = 50
         """The site's volume, back in force at every wipe (the next person starts there)."""
         self._volume = self.default_volume
-        self._last_prompt = ""
+        self._last_prompt: Speak | None = None
         self._staff_called = False
         self._translator = QTranslator(self)
         self._language = "en"
@@ -168,15 +172,15 @@ class KioskController(QObject):
             self._waiting = waiting
             self.waitingChanged.emit()
 
-    def speak(self, prompt: str) -> None:
-        self._last_prompt = prompt
-        self.on_speak(prompt, self._language)
+    def speak(self, command: Speak) -> None:
+        self._last_prompt = command
+        self.on_speak(command.prompt, self._language, command.reason, command.reference)
 
     def apply_view(self, view: View) -> None:
         old_step, old_challenge = self._view.step, self._view.challenge
         self._view = view
         if view.challenge is not None and view.challenge != old_challenge:
-            self.speak(str(view.challenge))  # each new challenge is said as it appears
+            self.speak(Speak(str(view.challenge)))  # each new challenge, as it appears
         self.viewChanged.emit()
         called = bool(getattr(view, "staff_called", False))
         if called != self._staff_called:
@@ -186,7 +190,7 @@ class KioskController(QObject):
             log.info("screen", extra={"from": str(old_step), "to": str(view.step)})
             if view.step == Step.WELCOME:
                 # The wipe: the next person hears the site's volume and no old prompt.
-                self._last_prompt = ""
+                self._last_prompt = None
                 self.setVolume(self.default_volume)
             self.screenChanged.emit()
 
@@ -257,6 +261,20 @@ class KioskController(QObject):
     @Property(str, notify=viewChanged)
     def reference(self) -> str:
         return self._view.reference or ""
+
+    @Property(str, notify=viewChanged)
+    def resultReason(self) -> str:
+        """On a result that did not pass, the code that says why (Texts.qml words it)."""
+        return self._view.reason or ""
+
+    @Property(bool, notify=viewChanged)
+    def retryable(self) -> bool:
+        """The result offers "Try again" (a retryable failure, tries left)."""
+        return self._view.retryable
+
+    @Slot()
+    def retry(self) -> None:
+        self._tap("retry")
 
     # -- pension survival: the life certificate and the staff PIN ----------------------------
     @Property(str, notify=viewChanged)
@@ -453,9 +471,10 @@ class KioskController(QObject):
 
     @Slot()
     def repeatPrompt(self) -> None:
-        """Say the current screen's line again, in the language chosen now."""
-        if self._last_prompt:
-            self.on_speak(self._last_prompt, self._language)
+        """Say the current screen's line again, in the language chosen now (on the welcome
+        screen, which says nothing by itself, how to begin)."""
+        said = self._last_prompt or Speak("welcome")
+        self.on_speak(said.prompt, self._language, said.reason, said.reference)
 
     @Property(int, notify=volumeChanged)
     def volume(self) -> int:
