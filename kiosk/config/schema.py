@@ -340,6 +340,8 @@ class AssistConfig(_Strict):
     """How long a call for staff holds off the inactivity wipe: the walk to the kiosk."""
     voice_volume: Annotated[int, Field(ge=0, le=100)] = 50
     """The voice's loudness in percent (50: espeak-ng's own); back to it at every wipe."""
+    staff_call_poll_s: Annotated[float, Field(ge=0.5, le=60)] = 3.0
+    """How often ``bdmi-health`` looks for new calls for staff to forward to the site."""
 
 
 class KioskConfig(_Strict):

@@ -749,6 +749,7 @@ _technical(
         "OPS_SYNC_DISABLED",
         "OPS_SYNC_LAG",
         "OPS_HEALTH_NOT_PUBLISHED",
+        "OPS_STAFF_CALL_NOT_FORWARDED",
         "GW_REJECTED",
         "GW_TIME_FUTURE",
         "GW_TIME_TOO_OLD",
