@@ -53,7 +53,7 @@ from kiosk.flows.pension import (
     EnrolmentMissing,
     LookupEnrolment,
 )
-from kiosk.flows.verification import VerificationFlow, View
+from kiosk.flows.verification import Step, VerificationFlow, View
 from kiosk.idv.embedding import FaceEmbedder
 from kiosk.idv.record import verification_result
 from kiosk.receipts import receipt_from_view
@@ -233,6 +233,44 @@ class FlowRunner:
                              detail=detail)  # fmt: skip
         except StoreError as exc:
             log.error("staff call not recorded", extra={"reason": exc.reason})
+
+    # -- service mode's tools (kiosk/shell/service_tools.py) --------------------------------
+    def service_selftest(self) -> list[dict[str, str | None]]:
+        """The self-test, devices by presence only; blocks for seconds (call off the UI
+        thread). Names, statuses and codes: what the service screen lists."""
+        from kiosk.shell.service_tools import selftest_while_running
+
+        return [{"name": c.name, "status": c.status, "reason": c.reason}
+                for c in selftest_while_running(self.config)]  # fmt: skip
+
+    def service_test_print(self) -> str | None:
+        """Print the test page; ``None`` when it printed, else the reason code. Blocks for up
+        to the printer's timeout (call off the UI thread)."""
+        from kiosk.shell.service_tools import test_print
+
+        if self._printer is None:
+            return "DRV_NOT_CONFIGURED"
+        job = test_print(self.config.device.site, self._printer.paper_mm,  # type: ignore[arg-type]
+                         dt.datetime.now())  # fmt: skip
+        try:
+            self._printer.printer.print_job(job)
+        except DriverError as exc:
+            log.warning("test print failed", extra={"reason": exc.reason})
+            return exc.reason
+        log.info("test print done")
+        return None
+
+    def camera_frame(self, newer_than: int) -> tuple[int, np.ndarray] | None:
+        """The camera's newest frame (sequence, BGR) for the service screen's check, or
+        ``None`` when there is none within a moment. Only while no session runs: the face
+        job reads the same camera."""
+        if self._camera is None or self.flow.step is not Step.WELCOME:
+            return None
+        try:
+            frame = self._camera.latest(newer_than=newer_than, timeout=0.05)  # type: ignore[attr-defined]
+        except DriverError:
+            return None
+        return frame.sequence, frame.image
 
     def receipt_offered(self) -> bool:
         """Whether the result screen shows "Print receipt": a printer, and the config

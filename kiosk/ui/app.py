@@ -71,6 +71,7 @@ class KioskUi:
         self.recent = RecentReasons()
         logging.getLogger().addHandler(self.recent)
         self.controller.recent = self.recent
+        self.controller.service_info = self._service_info
         self.runner: FlowRunner | None = None
         self.start_error: str | None = None
         self.engine.setInitialProperties(
@@ -87,6 +88,18 @@ class KioskUi:
             raise RuntimeError(f"UI_QML_LOAD: {QML_MAIN} failed to load (see the log above)")
         self.window = roots[0]
         self._opening: threading.Thread | None = None
+
+    def _service_info(self) -> dict[str, str]:
+        """What a technician reads first: which software, where, which device."""
+        from kiosk.security.errors import SecurityError
+        from kiosk.security.identity import device_id_from_config
+
+        try:
+            device = device_id_from_config(self.config)
+        except SecurityError as exc:
+            device = exc.reason
+        return {"version": __version__, "site": self.config.device.site, "device": device,
+                "flow": self.config.device.flow}  # fmt: skip
 
     def start_devices(self) -> None:
         """Open the readers, the camera, the face models and the store on a worker thread

@@ -43,6 +43,10 @@ LANGUAGES = ("zh_CN", "en")  # English is the source language of every qsTr() st
 PUMP_MS = 50
 TICK_MS = 250
 SYNC_POLL_MS = 5000
+SERVICE_IDLE_MS = 120_000
+"""Service mode closes by itself after this long without a tap on it: a technician who
+walks away must not leave the device view (and the way to the self-test) open."""
+CAMERA_CHECK_MS = 100
 
 
 class PreviewProvider(QQuickImageProvider):
@@ -103,6 +107,8 @@ class KioskController(QObject):
     serviceChanged = Signal()
     staffCalledChanged = Signal()
     volumeChanged = Signal()
+    _selftestDone = Signal(list)
+    _testPrintDone = Signal(str)
 
     def __init__(
         self, engine: QQmlApplicationEngine, language: str, flow: str = "hospital_checkin"
@@ -144,6 +150,25 @@ class KioskController(QObject):
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(SYNC_POLL_MS)
         self._sync_timer.timeout.connect(self._poll_outbox)
+        self.service_info: Callable[[], dict[str, str]] = dict
+        """Version, site, device id and flow for the service screen; set by the app."""
+        self._service_idle = QTimer(self)
+        self._service_idle.setSingleShot(True)
+        self._service_idle.setInterval(SERVICE_IDLE_MS)
+        self._service_idle.timeout.connect(self._service_timed_out)
+        self._lock_timer = QTimer(self)
+        self._lock_timer.setInterval(1000)
+        self._lock_timer.timeout.connect(self._lock_tick)
+        self._locked_for = 0
+        self._selftest: list[dict[str, str | None]] = []
+        self._selftest_running = False
+        self._selftestDone.connect(self._selftest_finished)
+        self._test_print = ""
+        self._testPrintDone.connect(self._test_print_finished)
+        self._camera_timer = QTimer(self)
+        self._camera_timer.setInterval(CAMERA_CHECK_MS)
+        self._camera_timer.timeout.connect(self._camera_tick)
+        self._camera_seen = -1
         self.setLanguage(language)
 
     # -- wiring ------------------------------------------------------------------------------
@@ -411,15 +436,143 @@ class KioskController(QObject):
 
     @Slot()
     def openService(self) -> None:
-        """The hidden gesture: only on the welcome screen, where no session is open."""
+        """The hidden gesture: only on the welcome screen, where no session is open. While
+        the PIN is locked out, a screen says so and for how long, instead of nothing."""
         if self.gate is None or self._runner is None or self._view.step != Step.WELCOME:
             return
         if self.gate.locked():
-            self._service_error = "UI_PIN_LOCKED"
+            self._service, self._service_error = "locked", "UI_PIN_LOCKED"
+            self._locked_for = self.gate.seconds_locked()
+            self._lock_timer.start()
             log.warning("service mode locked", extra={"reason": "UI_PIN_LOCKED"})
         else:
             self._service, self._service_error = "pin", ""
+        self._service_idle.start()
         self.serviceChanged.emit()
+
+    @Property(int, notify=serviceChanged)
+    def serviceLockedFor(self) -> int:
+        """Seconds until the PIN is taken again, on the lockout screen (as of the last
+        second's tick, so the screen and this property always agree)."""
+        return self._locked_for
+
+    def _lock_tick(self) -> None:
+        if self._service != "locked":
+            self._lock_timer.stop()
+            return
+        self._locked_for = self.gate.seconds_locked() if self.gate is not None else 0
+        if self._locked_for == 0:
+            self._lock_timer.stop()
+            self._service, self._service_error = "pin", ""  # the PIN is taken again
+        self.serviceChanged.emit()
+
+    def _service_timed_out(self) -> None:
+        if self._service:
+            log.info("service mode closed after inactivity",
+                     extra={"idle_s": SERVICE_IDLE_MS // 1000})  # fmt: skip
+            self.closeService()
+
+    @Slot()
+    def serviceTouched(self) -> None:
+        """Any tap on the service screen: the idle timer starts again."""
+        if self._service:
+            self._service_idle.start()
+
+    @Property("QVariantMap", notify=serviceChanged)
+    def serviceInfo(self) -> dict[str, str]:
+        return self.service_info() if self._service == "open" else {}
+
+    # -- service tools: self-test, test print, camera check ------------------------------------
+    @Property("QVariantList", notify=serviceChanged)
+    def serviceSelfTest(self) -> list:
+        return list(self._selftest)
+
+    @Property("QVariantList", notify=serviceChanged)
+    def serviceSelfTestProblems(self) -> list:
+        """The checks that are not ``ok``, each with its code: what the screen lists."""
+        return [c for c in self._selftest if c["status"] != "ok"]
+
+    @Property(str, notify=serviceChanged)
+    def serviceSelfTestOk(self) -> str:
+        """The names of the checks that passed, in one line."""
+        return ", ".join(str(c["name"]) for c in self._selftest if c["status"] == "ok")
+
+    @Property(bool, notify=serviceChanged)
+    def serviceSelfTestRunning(self) -> bool:
+        return self._selftest_running
+
+    @Slot()
+    def runSelfTest(self) -> None:
+        runner = self._runner
+        if self._service != "open" or runner is None or self._selftest_running:
+            return
+        self._service_idle.start()
+        self._selftest_running, self._selftest = True, []
+        self.serviceChanged.emit()
+        done = self._selftestDone
+
+        def work() -> None:
+            try:
+                found = runner.service_selftest()  # type: ignore[attr-defined]
+            except Exception as exc:  # the check itself failed: one line, not a crash
+                reason = getattr(exc, "reason", "OPS_CHECK_CRASHED")
+                found = [{"name": "selftest", "status": "fail", "reason": reason}]
+            done.emit(found)
+
+        threading.Thread(target=work, name="service-selftest", daemon=True).start()
+
+    def _selftest_finished(self, found: list) -> None:
+        self._selftest_running, self._selftest = False, found
+        if self._runner is not None:
+            self._runner.audit_service("service_selftest")  # type: ignore[attr-defined]
+        self.serviceChanged.emit()
+
+    @Property(str, notify=serviceChanged)
+    def serviceTestPrint(self) -> str:
+        """``printing``, ``printed``, a printer's reason code, or empty."""
+        return self._test_print
+
+    @Slot()
+    def testPrint(self) -> None:
+        runner = self._runner
+        if self._service != "open" or runner is None or self._test_print == "printing":
+            return
+        self._service_idle.start()
+        self._test_print = "printing"
+        self.serviceChanged.emit()
+        done = self._testPrintDone
+        threading.Thread(target=lambda: done.emit(runner.service_test_print() or "printed"),  # type: ignore[attr-defined]
+                         name="service-test-print", daemon=True).start()  # fmt: skip
+
+    def _test_print_finished(self, outcome: str) -> None:
+        self._test_print = outcome
+        self.serviceChanged.emit()
+
+    @Property(bool, notify=serviceChanged)
+    def serviceCamera(self) -> bool:
+        return self._camera_timer.isActive()
+
+    @Slot(bool)
+    def checkCamera(self, on: bool) -> None:
+        """The camera's live picture on the service screen (focus, light, angle)."""
+        if self._service != "open" or self._runner is None:
+            return
+        self._service_idle.start()
+        if on:
+            self._camera_seen = -1
+            self._camera_timer.start()
+        else:
+            self._camera_timer.stop()
+            self.preview.update(None)
+            self.previewChanged.emit()
+        self.serviceChanged.emit()
+
+    def _camera_tick(self) -> None:
+        runner = self._runner
+        got = runner.camera_frame(self._camera_seen) if runner is not None else None  # type: ignore[attr-defined]
+        if got is not None:
+            self._camera_seen, image = got
+            self.preview.update(image)
 
     @Slot(str)
     def servicePin(self, pin: str) -> None:
@@ -435,13 +588,17 @@ class KioskController(QObject):
             self._service_error = "UI_PIN_WRONG"
             log.warning("service PIN refused", extra={"reason": "UI_PIN_WRONG"})
         else:
-            self._service, self._service_error = "", "UI_PIN_LOCKED"
+            self._service, self._service_error = "locked", "UI_PIN_LOCKED"
+            self._locked_for = self.gate.seconds_locked()
+            self._lock_timer.start()
             self._runner.audit_service("service_mode_locked")  # type: ignore[union-attr]
             log.warning("service mode locked", extra={"reason": "UI_PIN_LOCKED"})
+        self._service_idle.start()
         self.serviceChanged.emit()
 
     @Slot()
     def refreshService(self) -> None:
+        self._service_idle.start()
         if self._service == "open":
             self._refresh_health()
             self.serviceChanged.emit()
@@ -452,6 +609,13 @@ class KioskController(QObject):
             self._runner.audit_service("service_mode_closed")  # type: ignore[attr-defined]
             log.info("service mode closed")
         self._service, self._service_error, self._health = "", "", {}
+        self._service_idle.stop()
+        self._lock_timer.stop()
+        self._selftest, self._test_print = [], ""
+        if self._camera_timer.isActive():
+            self._camera_timer.stop()
+            self.preview.update(None)
+            self.previewChanged.emit()
         self.serviceChanged.emit()
 
     def _refresh_health(self) -> None:

@@ -384,28 +384,33 @@
         <translation>版本 %1 · 站点 %2 · 设备 %3</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="122"/>
+        <location filename="../qml/ServiceScreen.qml" line="123"/>
         <source>Devices</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="131"/>
+        <location filename="../qml/ServiceScreen.qml" line="132"/>
         <location filename="../qml/ServiceScreen.qml" line="194"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="140"/>
+        <location filename="../qml/ServiceScreen.qml" line="141"/>
         <source>Self-test running…</source>
         <translation>正在自检…</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="163"/>
+        <location filename="../qml/ServiceScreen.qml" line="150"/>
+        <source>Self-test ok: %1</source>
+        <translation>自检正常：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="173"/>
         <source>Printing the test page…</source>
         <translation>正在打印测试页…</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="164"/>
+        <location filename="../qml/ServiceScreen.qml" line="174"/>
         <source>The test page is printed.</source>
         <translation>测试页已打印。</translation>
     </message>
@@ -420,47 +425,47 @@
         <translation>最早未发送：%1 秒</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="211"/>
+        <location filename="../qml/ServiceScreen.qml" line="221"/>
         <source>Recent errors</source>
         <translation>最近错误</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="215"/>
+        <location filename="../qml/ServiceScreen.qml" line="225"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="240"/>
+        <location filename="../qml/ServiceScreen.qml" line="250"/>
         <source>Back to kiosk mode</source>
         <translation>返回自助模式</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="241"/>
+        <location filename="../qml/ServiceScreen.qml" line="251"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="241"/>
+        <location filename="../qml/ServiceScreen.qml" line="251"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="252"/>
+        <location filename="../qml/ServiceScreen.qml" line="262"/>
         <source>Self-test</source>
         <translation>自检</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="260"/>
+        <location filename="../qml/ServiceScreen.qml" line="270"/>
         <source>Test print</source>
         <translation>测试打印</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="267"/>
+        <location filename="../qml/ServiceScreen.qml" line="277"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="273"/>
+        <location filename="../qml/ServiceScreen.qml" line="283"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
@@ -468,27 +473,32 @@
 <context>
     <name>StaffPinScreen</name>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="17"/>
+        <location filename="../qml/StaffPinScreen.qml" line="18"/>
         <source>First visit: enrolment with staff</source>
         <translation>首次认证：请工作人员协助登记</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="26"/>
+        <location filename="../qml/StaffPinScreen.qml" line="31"/>
+        <source>You are not registered at this office yet. A member of staff has been called and is coming to the kiosk. Please wait here.</source>
+        <translation>您还没有在本处登记。已呼叫工作人员，马上会来到本机，请在这里稍候。</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="32"/>
         <source>You are not registered at this office yet. Please ask a member of staff to come to the kiosk.</source>
         <translation>您尚未在本机构登记。请联系工作人员到自助机旁协助。</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="33"/>
+        <location filename="../qml/StaffPinScreen.qml" line="39"/>
         <source>Staff: enter your PIN to supervise the enrolment.</source>
         <translation>工作人员：请输入您的密码以确认登记。</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="42"/>
+        <location filename="../qml/StaffPinScreen.qml" line="48"/>
         <source>Wrong PIN. Attempts left: %1</source>
         <translation>密码错误。剩余尝试次数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="57"/>
+        <location filename="../qml/StaffPinScreen.qml" line="63"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
