@@ -280,6 +280,8 @@ class VerificationFlow:
             reason = event.reason if isinstance(event, PrintFailed) else None
             self._view["receipt"] = "printed" if reason is None else "failed"
             self._view["receipt_error"] = reason
+            if reason is not None:
+                self._emit(Speak("say_reason", reason=reason))
         # Anything else is late news from a job the flow has moved past: ignored.
 
     # -- steps ---------------------------------------------------------------------------------
@@ -339,6 +341,7 @@ class VerificationFlow:
             key = mrz_information_from_fields(number, birth, expiry)
         except MrzError as exc:
             self._go(Step.MRZ_ENTRY, error=exc.reason, field=exc.field)
+            self._emit(Speak("say_reason", reason=exc.reason))
             return
         self._go(Step.READING, progress=0.1, read_stage="waiting")
         self._emit(SetAccessKey(key))

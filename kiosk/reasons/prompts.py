@@ -11,6 +11,7 @@ from kiosk.reasons.registry import Words
 PROMPTS: dict[str, Words] = {
     "present_document": Words("请出示您的身份证件", "Please present your document"),
     "document_failed": Words("{reason}", "{reason}"),
+    "say_reason": Words("{reason}", "{reason}"),
     "document_not_accepted": Words(
         "此证件不能在这里使用，请换一个证件",
         "This document cannot be used here. Please use another one",
