@@ -11,15 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Q_ARG, Q_RETURN_ARG, QMetaObject, QUrl
+from PySide6.QtQml import QQmlComponent
 
+from kiosk.idv.liveness import LivenessFailure
+from kiosk.idv.quality import QualityIssue
+from kiosk.reasons import NO_HINT, REASONS
 from kiosk.shell.jobs import SubjectScript
-from kiosk.ui.app import KioskUi
+from kiosk.ui.app import QML_MAIN, KioskUi
 from tests.ui.kiosk_window import running_kiosk
 from tests.ui.test_checkin_ui import LANGUAGES, at
 from tests.ui.test_service_mode import audit_actions
 from tests.ui.test_welcome import find, screenshot, shown, tap, visible_texts
 
 pytestmark = pytest.mark.ui
+QML_DIR = QML_MAIN.parent
 
 
 @pytest.fixture
@@ -131,3 +137,26 @@ def test_the_line_is_said_again_in_the_chosen_language_and_louder(qtbot, kiosk):
     at(qtbot, kiosk, "welcome")
     # The next person starts at the site's volume.
     assert kiosk.controller.volume == kiosk.config.assist.voice_volume == kiosk.voice.volume
+
+
+def test_texts_qml_words_every_face_hint_and_device_code_from_the_registry(qtbot, kiosk):
+    """Issue 16 items 2 and 5, in the real QML: each hint the camera sends and each driver
+    code gets its own words (not "look straight at the camera", not "could not read")."""
+    component = QQmlComponent(kiosk.engine, QUrl.fromLocalFile(str(QML_DIR / "Texts.qml")))
+    texts = component.create()
+    assert texts is not None, component.errorString()
+
+    def call(function: str, code: str) -> str:
+        return QMetaObject.invokeMethod(texts, function, Q_RETURN_ARG("QVariant"),
+                                        Q_ARG("QVariant", code))  # fmt: skip
+
+    for language in LANGUAGES:
+        kiosk.controller.setLanguage(language)
+        generic_hint = NO_HINT.in_language(language)
+        for code in [q.value for q in QualityIssue] + [f.value for f in LivenessFailure]:
+            said = call("hint", code)
+            assert said == REASONS[code].text.in_language(language) != generic_hint, code
+        removed = call("error", "DRV_SAM_CARD_REMOVED")
+        assert removed == REASONS["DRV_SAM_CARD_REMOVED"].text.in_language(language)
+        assert removed != call("error", "DRV_SAM_READ_FAILED")
+        assert call("nextStep", "IDV_LIVENESS_TIMEOUT") != ""
