@@ -397,6 +397,21 @@ class HealthConfig(_Strict):
         return self
 
 
+class AssistConfig(_Strict):
+    """Help for a person who is stuck: another try, a call for staff, a louder voice."""
+
+    retries: Annotated[int, Field(ge=0, le=5)] = 2
+    """"Try again" after a retryable failure (a liveness timeout, a face the camera could not
+    use, a card lifted too early), this many times in a session; then staff are called.
+    A face that does not match its document is never retried at the kiosk."""
+    staff_call_hold_s: Annotated[int, Field(ge=30, le=1800)] = 180
+    """How long a call for staff holds off the inactivity wipe: the walk to the kiosk."""
+    voice_volume: Annotated[int, Field(ge=0, le=100)] = 50
+    """The voice's loudness in percent (50: espeak-ng's own); back to it at every wipe."""
+    staff_call_poll_s: Annotated[float, Field(ge=0.5, le=60)] = 3.0
+    """How often ``bdmi-health`` looks for new calls for staff to forward to the site."""
+
+
 class KioskConfig(_Strict):
     device: DeviceConfig
     logging: LoggingConfig = LoggingConfig()
@@ -411,6 +426,7 @@ class KioskConfig(_Strict):
     health: HealthConfig = HealthConfig()
     consent: ConsentConfig = ConsentConfig()
     printer: PrinterConfig = PrinterConfig()
+    assist: AssistConfig = AssistConfig()
 
     @model_validator(mode="after")
     def _production_uses_real_parts(self) -> KioskConfig:

@@ -129,8 +129,8 @@ class ConsentFlow(VerificationFlow):
         return cast(list[ConsentCommand], super().handle(event))
 
     def view(self) -> ConsentView:
-        countdown = None if self.step is Step.WELCOME else self._inactivity.warning(self.clock())
-        return ConsentView(step=self.step, language=self.language, countdown=countdown,
+        return ConsentView(step=self.step, language=self.language, countdown=self._countdown(),
+                           staff_called=self._staff_called_at is not None,
                            **self._view)  # type: ignore[arg-type]  # fmt: skip
 
     # -- events ------------------------------------------------------------------------------
@@ -148,7 +148,11 @@ class ConsentFlow(VerificationFlow):
         if answer is not None:  # the consent record is saved
             self._go(Step.RESULT, decision=verdict.decision, terms=self.terms, consent=answer,
                      reference=reference_code(event.result_id))  # fmt: skip
-            self._emit(Speak(f"consent_{answer}"))
+            reference = reference_code(event.result_id)
+            if answer == "accepted":
+                self._emit(Speak("consent_accepted", reference=reference))
+            else:
+                self._emit(Speak("consent_declined", reference=reference))
         elif verdict.decision is Decision.PASS:
             self.personal.verification_id = event.result_id
             self._go(ConsentStep.CONSENT, decision=verdict.decision, terms=self.terms)

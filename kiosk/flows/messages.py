@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True, repr=False)
 class Tap:
     """A person pressed ``action`` (``start``, ``back``, ``cancel``, ``retry``, ``done``,
-    ``accept``, ``decline``, ``pin``, ``mrz``); ``value`` carries e.g. the language, a PIN
-    or the typed MRZ fields, so the repr shows only the language."""
+    ``accept``, ``decline``, ``pin``, ``mrz``, ``call_staff``); ``value`` carries e.g. the
+    language, a PIN or the typed MRZ fields, so the repr shows only the language."""
 
     action: str
     value: str | None = None
@@ -169,7 +169,12 @@ class RecordResult:
 @dataclass(frozen=True, slots=True)
 class Speak:
     prompt: str
-    """A prompt id; the shell looks up the text in the current language."""
+    """A prompt id (kiosk/reasons/prompts.py); the shell says it in the current language.
+    Always a literal at the call site, so a test can check that each one has words."""
+    reason: str | None = None
+    """A reason code whose spoken line fills the prompt's ``{reason}``."""
+    reference: str | None = None
+    """The result's reference code, spelled out in the prompt's ``{reference}``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +188,17 @@ class PrintReceipt:
 
 
 @dataclass(frozen=True, slots=True)
+class CallStaff:
+    """The person asked for staff (or the flow did, at a first visit): the shell writes
+    the audit entry, which the health daemon forwards to the site as an MQTT event.
+    Carries the screen only: where the person is stuck, never who they are."""
+
+    screen: str
+    reason: str | None = None
+    """The reason code on screen when the call was made, if any."""
+
+
+@dataclass(frozen=True, slots=True)
 class Wiped:
     """Everything personal of the session was dropped: the shell drops its copies too
     (preview frames, decoded portraits)."""
@@ -190,5 +206,5 @@ class Wiped:
 
 Command = (
     ReadDocument | SetAccessKey | CancelRead | StartFace | StopFace | RecordResult | Speak
-    | PrintReceipt | Wiped
+    | PrintReceipt | CallStaff | Wiped
 )  # fmt: skip

@@ -207,8 +207,8 @@ class PensionFlow(VerificationFlow):
         return cast(list[PensionCommand], super().handle(cast(Event, event)))
 
     def view(self) -> PensionView:
-        countdown = None if self.step is Step.WELCOME else self._inactivity.warning(self.clock())
-        return PensionView(step=self.step, language=self.language, countdown=countdown,
+        return PensionView(step=self.step, language=self.language, countdown=self._countdown(),
+                           staff_called=self._staff_called_at is not None,
                            **self._view)  # type: ignore[arg-type]  # fmt: skip
 
     def pin_locked(self) -> bool:
@@ -254,7 +254,8 @@ class PensionFlow(VerificationFlow):
             # The store could not be read: nobody can be verified or enrolled now.
             self._inactivity.touch(now)
             self._go(Step.RESULT, error=news.reason, see_staff=True)
-            self._emit(Speak("call_staff"))
+            self._call_staff()
+            self._emit(Speak("result_not_saved", reason=news.reason))
         elif isinstance(news, RecordFailed) and self.step is Step.SAVING:
             self.personal.pending = None  # nothing enrolled, so nothing to certify
             super()._device(news, now)
@@ -278,18 +279,28 @@ class PensionFlow(VerificationFlow):
         elif self.pin_locked():
             self._abandon(reason="UI_PIN_LOCKED")
         else:
+            # A first visit needs staff at the kiosk: the kiosk calls them itself, and the
+            # wipe waits while they come (the pensioner is not left to find someone).
             self._go(PensionStep.STAFF_PIN)
-            self._emit(Speak("call_staff"))
+            self._call_staff()
+            self._emit(Speak("first_visit"))
 
     def _staff_pin(self, pin: str) -> None:
         door = self.staff_gate.try_pin(pin)
         if door is Door.OPEN:
+            self._staff_called_at = None  # staff are here: the call is answered
             self._start_enrol_face()
         elif door is Door.LOCKED:
             self._abandon(reason="UI_PIN_LOCKED")
         else:
             self._go(PensionStep.STAFF_PIN, error="UI_PIN_WRONG",
                      pin_attempts_left=self.staff_gate.attempts_left())  # fmt: skip
+
+    def _retry_face(self) -> None:
+        if self.personal.found is None:
+            self._start_enrol_face()  # a first visit: staff are still there
+        else:
+            super()._retry_face()
 
     def _start_enrol_face(self) -> None:
         challenges = tuple(draw_challenges(self.liveness, self.rng))
@@ -347,8 +358,7 @@ class PensionFlow(VerificationFlow):
             assert isinstance(reference, str)
             self._view["certificate"] = self._certificate(reference)
         else:
-            self._view["see_staff"] = True
-            self._emit(Speak("call_staff"))
+            self._view["see_staff"] = True  # the base called staff, or offers another try
 
     def _certificate(self, reference: str) -> LifeCertificate:
         valid_until = add_months(self.today(), self.validity_months)

@@ -35,6 +35,11 @@ class ServiceGate:
     def locked(self) -> bool:
         return self.clock() < self._locked_until
 
+    def seconds_locked(self) -> int:
+        """Whole seconds until PINs are taken again (0: not locked), for the lockout screen."""
+        left = self._locked_until - self.clock()
+        return max(0, int(left + 0.999)) if left > 0 else 0
+
     def attempts_left(self) -> int:
         return self.max_failures - self._failures
 

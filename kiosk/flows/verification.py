@@ -24,6 +24,7 @@ from drivers.mrz.errors import MrzError
 from drivers.mrz.mrz_information import mrz_information_from_fields
 from kiosk.flows.inactivity import Inactivity
 from kiosk.flows.messages import (
+    CallStaff,
     CancelRead,
     Command,
     DocumentFailed,
@@ -51,6 +52,7 @@ from kiosk.idv.decision import Decision, FlowPolicy, Verdict, decide
 from kiosk.idv.gestures import Gesture
 from kiosk.idv.liveness import LivenessPolicy, draw_challenges
 from kiosk.idv.matching import MatchMode, MatchResult, MatchThresholds, match, mode_for
+from kiosk.reasons import explaining, retryable
 
 
 class Step(StrEnum):
@@ -106,6 +108,12 @@ class View:
     """On the result: ``printing``, ``printed`` or ``failed`` once the person asked for a
     receipt (``receipt_error`` says why it failed)."""
     receipt_error: str | None = None
+    staff_called: bool = False
+    """A call for staff is pending: the screen says so, and the wipe waits for them."""
+    reason: str | None = None
+    """On a result that did not pass: the code that says why (kiosk/reasons words it)."""
+    retryable: bool = False
+    """On the result: "Try again" is offered (a retryable failure, tries left)."""
 
 
 CHIP_DOCUMENTS = frozenset({DocumentType.ICAO_TD3, DocumentType.ICAO_TD1, DocumentType.ICAO_TD2})
@@ -134,6 +142,10 @@ class VerificationFlow:
     clock: Callable[[], float]
     inactivity_s: float = 60.0
     result_display_s: float = 20.0
+    staff_call_hold_s: float = 180.0
+    """How long a call for staff holds the wipe off: long enough to walk to the kiosk."""
+    retries: int = 2
+    """"Try again" after a retryable failure, this many times a session; then staff."""
     accepted_documents: frozenset[DocumentType] = frozenset(DocumentType)
     language: str = "zh_CN"
     rng: random.Random = field(default_factory=random.Random)
@@ -142,7 +154,11 @@ class VerificationFlow:
     _started_at: float = field(default=0.0, init=False)
     _failed_reads: int = field(default=0, init=False)
     """Failed reads in a row in this session (not personal: a count)."""
+    _retries_used: int = field(default=0, init=False)
+    """Face checks tried again in this session."""
     _inactivity: Inactivity = field(init=False)
+    _staff_called_at: float | None = field(default=None, init=False)
+    """When the pending call for staff was made (the clock's time), else ``None``."""
     _view: dict[str, object] = field(default_factory=dict, init=False)
     _out: list[Command] = field(default_factory=list, init=False)
 
@@ -164,10 +180,15 @@ class VerificationFlow:
         return self._out
 
     def view(self) -> View:
-        now = self.clock()
-        countdown = None if self.step is Step.WELCOME else self._inactivity.warning(now)
-        return View(step=self.step, language=self.language, countdown=countdown,
+        return View(step=self.step, language=self.language, countdown=self._countdown(),
+                    staff_called=self._staff_called_at is not None,
                     **self._view)  # type: ignore[arg-type]  # fmt: skip
+
+    def _countdown(self) -> int | None:
+        """The "still there?" seconds; none while staff are on their way."""
+        if self.step is Step.WELCOME or self._staff_called_at is not None:
+            return None
+        return self._inactivity.warning(self.clock())
 
     def holds_personal_data(self) -> bool:
         return not self.personal.empty()
@@ -180,6 +201,10 @@ class VerificationFlow:
             return
         if action == "continue":  # the countdown's button: the touch above was the point
             return
+        if action == "call_staff":
+            if self._call_staff():
+                self._emit(Speak("staff_called"))
+            return
         if action in ("cancel", "back") and self.step is not Step.WELCOME:
             self._abandon()
             return
@@ -189,10 +214,22 @@ class VerificationFlow:
             self._mrz_entered(tap.value or "")
         elif self.step is Step.RESULT and action == "done":
             self._abandon()
+        elif self.step is Step.RESULT and action == "retry" and self._view.get("retryable"):
+            self._retries_used += 1
+            self.personal.probe = None
+            self.personal.verdict = None
+            self._retry_face()
         elif self.step is Step.RESULT and action == "print":
             self._print_receipt()
 
     def _tick(self, now: float) -> None:
+        if self._staff_called_at is not None:
+            if now - self._staff_called_at < self.staff_call_hold_s:
+                return  # staff are on their way: nothing is wiped meanwhile
+            # Nobody came: the call lapses, and the person gets the full time again
+            # (with the "still there?" warning) rather than an instant wipe.
+            self._staff_called_at = None
+            self._inactivity.touch(now)
         if self.step is Step.WELCOME:
             return
         limit = self.result_display_s if self.step is Step.RESULT else self.inactivity_s
@@ -232,7 +269,8 @@ class VerificationFlow:
             verdict = self.personal.verdict
             self._go(Step.RESULT, decision=verdict.decision if verdict else None,
                      error=event.reason)  # fmt: skip
-            self._emit(Speak("call_staff"))
+            self._call_staff()
+            self._emit(Speak("result_not_saved", reason=event.reason))
         elif (
             isinstance(event, (ReceiptPrinted, PrintFailed))
             and self.step is Step.RESULT
@@ -242,11 +280,26 @@ class VerificationFlow:
             reason = event.reason if isinstance(event, PrintFailed) else None
             self._view["receipt"] = "printed" if reason is None else "failed"
             self._view["receipt_error"] = reason
+            if reason is not None:
+                self._emit(Speak("say_reason", reason=reason))
         # Anything else is late news from a job the flow has moved past: ignored.
 
     # -- steps ---------------------------------------------------------------------------------
+    def _call_staff(self) -> bool:
+        """Once per pending call: a second tap neither audits nor alerts the site again.
+        The caller says what fits the moment; False when a call was already pending."""
+        if self._staff_called_at is not None:
+            return False
+        self._staff_called_at = self.clock()
+        shown = self._view.get("error") or self._view.get("reason")
+        self._emit(
+            CallStaff(screen=str(self.step), reason=shown if isinstance(shown, str) else None)
+        )
+        return True
+
     def _begin(self) -> None:
         self._failed_reads = 0
+        self._retries_used = 0
         self._started_at = self.clock()
         self._inactivity.touch(self._started_at)
         self._go(Step.PRESENT_DOCUMENT)
@@ -272,9 +325,13 @@ class VerificationFlow:
             # The first failure is read again at once (line noise, a chip slow under load, a
             # card that was only lifted); a card that fails twice in a row is not read a
             # third time until it has left the reader (a transit card on the ID reader).
+            # A reader fault, or a card that failed more often than the tries allowed, also
+            # calls staff; the kiosk keeps waiting for a card meanwhile.
             self._failed_reads += 1
             self._go(Step.PRESENT_DOCUMENT, error=reason)
-            self._emit(Speak("document_failed"))
+            if not retryable((reason,)) or self._failed_reads > self.retries + 1:
+                self._call_staff()
+            self._emit(Speak("document_failed", reason=reason))
             self._emit(ReadDocument(after_removal=self._failed_reads > 1))
 
     def _mrz_entered(self, value: str) -> None:
@@ -284,6 +341,7 @@ class VerificationFlow:
             key = mrz_information_from_fields(number, birth, expiry)
         except MrzError as exc:
             self._go(Step.MRZ_ENTRY, error=exc.reason, field=exc.field)
+            self._emit(Speak("say_reason", reason=exc.reason))
             return
         self._go(Step.READING, progress=0.1, read_stage="waiting")
         self._emit(SetAccessKey(key))
@@ -296,6 +354,11 @@ class VerificationFlow:
             self._emit(ReadDocument(after_removal=True))
             return
         self.personal.read = event
+        self._start_face()
+
+    def _retry_face(self) -> None:
+        """Another face check against the same document (the pension flow's enrolment
+        goes back to its own supervised step)."""
         self._start_face()
 
     def _start_face(self) -> None:
@@ -332,9 +395,25 @@ class VerificationFlow:
     def _recorded(self, event: Recorded) -> None:
         verdict = self.personal.verdict
         assert verdict is not None
+        reference = reference_code(event.result_id)
+        if verdict.decision is Decision.PASS:
+            self._go(Step.RESULT, decision=verdict.decision, reasons=verdict.reasons,
+                     reference=reference)  # fmt: skip
+            self._emit(Speak("result_pass", reference=reference))
+            return
+        # Every result is recorded (and so audited) before anything else: a retry is a new
+        # attempt, never an overwrite. A face that does not match its document, a referral,
+        # or the last try used up go to staff, who are called at once.
+        why = explaining(verdict.reasons)
+        again = (verdict.decision is Decision.FAIL and retryable(verdict.reasons)
+                 and self._retries_used < self.retries)  # fmt: skip
         self._go(Step.RESULT, decision=verdict.decision, reasons=verdict.reasons,
-                 reference=reference_code(event.result_id))  # fmt: skip
-        self._emit(Speak(f"result_{verdict.decision.value}"))
+                 reference=reference, reason=why, retryable=again)  # fmt: skip
+        if again:
+            self._emit(Speak("result_retry", reason=why))
+        else:
+            self._call_staff()
+            self._emit(Speak("result_fail", reason=why, reference=reference))
 
     def _print_receipt(self) -> None:
         """A receipt of a recorded pass, once: again only after a failed print (a new roll,
@@ -355,6 +434,7 @@ class VerificationFlow:
         elif self.step is Step.FACE:
             self._emit(StopFace())
         self.personal.clear()
+        self._staff_called_at = None
         self._go(Step.WELCOME, error=reason)
         self._emit(Wiped())
 

@@ -150,11 +150,20 @@ Publisher = Callable[["KioskConfig", dict[str, Any]], None]
 def publish_retained(config: KioskConfig, report: dict[str, Any]) -> None:
     """Publish ``report`` retained, QoS 1, and wait for the broker's PUBACK. Raises
     ``PublishFailed`` (with a reason code) when it cannot."""
+    from edge_sync.wire import encode_health, health_topic
+
+    publish(config, lambda device: health_topic(config.device.site, device),
+            encode_health(report), retain=True)  # fmt: skip
+
+
+def publish(config: KioskConfig, topic: Callable[[str], str], payload: bytes, *, retain: bool,
+            reason: str = OPS_HEALTH_NOT_PUBLISHED) -> None:  # fmt: skip
+    """One QoS 1 message on ``topic(device_id)`` with the device's mTLS identity, waiting
+    for the broker's PUBACK; ``PublishFailed`` with ``reason`` when it cannot."""
     import paho.mqtt.client as mqtt
 
     from edge_sync.agent import broker_from_config
     from edge_sync.mqtt_session import make_client
-    from edge_sync.wire import encode_health, health_topic
     from kiosk.security.errors import SecurityError
     from kiosk.security.identity import device_id_from_config
 
@@ -170,16 +179,15 @@ def publish_retained(config: KioskConfig, report: dict[str, Any]) -> None:
         client.connect_timeout = timeout
         client.connect(sync.broker_host, sync.broker_port, keepalive=sync.keepalive_s)
     except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
-        raise PublishFailed(OPS_HEALTH_NOT_PUBLISHED, f"cannot connect: {exc}") from None
+        raise PublishFailed(reason, f"cannot connect: {exc}") from None
     try:
-        topic = health_topic(config.device.site, device_id)
-        info = client.publish(topic, encode_health(report), qos=1, retain=True)
+        info = client.publish(topic(device_id), payload, qos=1, retain=retain)
         deadline = time.monotonic() + timeout
         while not info.is_published():
             if time.monotonic() >= deadline:
-                raise PublishFailed(OPS_HEALTH_NOT_PUBLISHED, f"no PUBACK in {timeout:.0f} s")
+                raise PublishFailed(reason, f"no PUBACK in {timeout:.0f} s")
             if client.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS:
-                raise PublishFailed(OPS_HEALTH_NOT_PUBLISHED, "the broker closed the connection")
+                raise PublishFailed(reason, "the broker closed the connection")
     finally:
         client.disconnect()
 
@@ -278,6 +286,10 @@ def _notifier() -> Any:
 
 
 def serve(config: KioskConfig, stop: threading.Event, probe: ServiceProbe) -> None:
+    """Rounds every ``health.interval_s``; between them, calls for staff are forwarded
+    within seconds (kiosk/ops/staff_call.py): a person is waiting at the kiosk."""
+    from kiosk.ops.staff_call import forward_from_config
+
     notifier = _notifier()
     ready = False
     while not stop.is_set():
@@ -288,7 +300,12 @@ def serve(config: KioskConfig, stop: threading.Event, probe: ServiceProbe) -> No
                 notifier.notify("READY=1")
                 ready = True
             notifier.notify(f"STATUS=last round {result.status}")
-        stop.wait(max(0.0, config.health.interval_s - (time.monotonic() - started)))
+        while not stop.is_set():
+            forward_from_config(config)
+            left = config.health.interval_s - (time.monotonic() - started)
+            if left <= 0:
+                break
+            stop.wait(min(left, config.assist.staff_call_poll_s))
 
 
 def _progress(index: int, total: int, name: str) -> None:

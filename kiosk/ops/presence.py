@@ -56,12 +56,15 @@ def check_presence(ctx: CheckContext) -> list[Check]:
 
 def _pcsc_listed(wanted: str) -> Check:
     from smartcard.Exceptions import ListReadersException
+    from smartcard.pcsc.PCSCExceptions import EstablishContextException
     from smartcard.System import readers
 
     try:
         names = [str(r) for r in readers()]
     except ListReadersException as exc:
         return fail("reader.pcsc", OPS_DEVICE_ABSENT, f"pcscd lists no readers: {exc}")
+    except EstablishContextException as exc:  # pcscd is not running: no reader either
+        return fail("reader.pcsc", OPS_DEVICE_ABSENT, f"pcscd does not answer: {exc}")
     if any(wanted in name for name in names):
         return ok("reader.pcsc", f"PC/SC reader {wanted or names[0]!r} listed by pcscd")
     return fail("reader.pcsc", OPS_DEVICE_ABSENT, f"no PC/SC reader matching {wanted!r} in {names}")

@@ -64,6 +64,8 @@ def _verification(
         "liveness": liveness_policy(config),
         "clock": clock,
         "inactivity_s": float(config.ui.inactivity_timeout_s),
+        "staff_call_hold_s": float(config.assist.staff_call_hold_s),
+        "retries": config.assist.retries,
         "language": config.ui.default_language,
         "rng": rng or random.SystemRandom(),
     }

@@ -27,6 +27,7 @@ from kiosk.devices import OpenedPrinter, document_reader, receipt_printer
 from kiosk.devices import camera as open_camera
 from kiosk.flows.consent import RecordConsent
 from kiosk.flows.messages import (
+    CallStaff,
     CancelRead,
     Command,
     Event,
@@ -52,7 +53,7 @@ from kiosk.flows.pension import (
     EnrolmentMissing,
     LookupEnrolment,
 )
-from kiosk.flows.verification import VerificationFlow, View
+from kiosk.flows.verification import Step, VerificationFlow, View
 from kiosk.idv.embedding import FaceEmbedder
 from kiosk.idv.record import verification_result
 from kiosk.receipts import receipt_from_view
@@ -72,6 +73,8 @@ from kiosk.store.errors import StoreError
 log = logging.getLogger(__name__)
 
 DEMO_SITE_KEY = "site.key"
+STAFF_CALLED = "staff_called"
+"""The audit action of a call for staff (what ``bdmi-health`` looks for)."""
 
 
 def site_key(config: KioskConfig) -> bytes:
@@ -96,7 +99,7 @@ class FlowRunner:
     embedder: FaceEmbedder
     subject: SubjectScript | None = None
     """For a simulated camera: how the subject answers prompts (default: it follows)."""
-    speak: Callable[[str], None] = lambda prompt: None
+    speak: Callable[[Speak], None] = lambda command: None
     preview: Callable[[np.ndarray | None], None] = lambda frame: None
     on_change: Callable[[View], None] = lambda view: None
     """Called with the flow's view after every event (the UI re-renders from it)."""
@@ -213,6 +216,62 @@ class FlowRunner:
         except StoreError as exc:
             log.error("service audit entry not written", extra={"reason": exc.reason})
 
+    def _staff_called(self, command: CallStaff) -> None:
+        """The audit entry of a call for staff. ``bdmi-health`` forwards each one to the
+        site's broker (kiosk/ops/staff_call.py): the store is the one hand-over between the
+        kiosk and the daemon, so a call made while the broker is down still arrives."""
+        reason = command.reason or "UI_STAFF_CALLED"
+        log.warning("staff called", extra={"screen": command.screen, "reason": reason})
+        if self._db is None:
+            return
+        detail = {"screen": command.screen, "reason": command.reason}
+        try:
+            with self._lock:
+                audit.append(self._db, at_ms=int(time.time() * 1000),
+                             actor_kind="patient_session", actor_id=self.flow.name,
+                             action=STAFF_CALLED, record_kind="session",
+                             detail=detail)  # fmt: skip
+        except StoreError as exc:
+            log.error("staff call not recorded", extra={"reason": exc.reason})
+
+    # -- service mode's tools (kiosk/shell/service_tools.py) --------------------------------
+    def service_selftest(self) -> list[dict[str, str | None]]:
+        """The self-test, devices by presence only; blocks for seconds (call off the UI
+        thread). Names, statuses and codes: what the service screen lists."""
+        from kiosk.shell.service_tools import selftest_while_running
+
+        return [{"name": c.name, "status": c.status, "reason": c.reason}
+                for c in selftest_while_running(self.config)]  # fmt: skip
+
+    def service_test_print(self) -> str | None:
+        """Print the test page; ``None`` when it printed, else the reason code. Blocks for up
+        to the printer's timeout (call off the UI thread)."""
+        from kiosk.shell.service_tools import test_print
+
+        if self._printer is None:
+            return "DRV_NOT_CONFIGURED"
+        job = test_print(self.config.device.site, self._printer.paper_mm,  # type: ignore[arg-type]
+                         dt.datetime.now())  # fmt: skip
+        try:
+            self._printer.printer.print_job(job)
+        except DriverError as exc:
+            log.warning("test print failed", extra={"reason": exc.reason})
+            return exc.reason
+        log.info("test print done")
+        return None
+
+    def camera_frame(self, newer_than: int) -> tuple[int, np.ndarray] | None:
+        """The camera's newest frame (sequence, BGR) for the service screen's check, or
+        ``None`` when there is none within a moment. Only while no session runs: the face
+        job reads the same camera."""
+        if self._camera is None or self.flow.step is not Step.WELCOME:
+            return None
+        try:
+            frame = self._camera.latest(newer_than=newer_than, timeout=0.05)  # type: ignore[attr-defined]
+        except DriverError:
+            return None
+        return frame.sequence, frame.image
+
     def receipt_offered(self) -> bool:
         """Whether the result screen shows "Print receipt": a printer, and the config
         offers receipts."""
@@ -284,7 +343,9 @@ class FlowRunner:
             elif isinstance(command, PrintReceipt):
                 self._print(command)
             elif isinstance(command, Speak):
-                self.speak(command.prompt)
+                self.speak(command)
+            elif isinstance(command, CallStaff):
+                self._background(self._staff_called, command)
             elif isinstance(command, Wiped):
                 self.preview(None)
                 self._forget_typed_keys()

@@ -20,6 +20,7 @@ from kiosk.config import ConfigError, KioskConfig, load_config, resolve_path
 from kiosk.flows.service import ServiceGate
 from kiosk.log import RecentReasons, configure_logging
 from kiosk.ui.controller import KioskController, QrProvider
+from kiosk.ui.reason_texts import ReasonTexts
 from kiosk.ui.voice import Voice
 from kiosk.ui.watchdog import Keepalive, kiosk_status
 
@@ -49,8 +50,19 @@ class KioskUi:
         )
         self.engine.addImageProvider("preview", self.controller.preview)
         self.engine.addImageProvider("qr", QrProvider())
+        # The registry's words for Texts.qml, in the controller's language.
+        self.reason_texts = ReasonTexts(self.engine, self.controller.language)
+        self.controller.languageChanged.connect(
+            lambda: self.reason_texts.set_language(self.controller.language)
+        )
+        self.engine.rootContext().setContextProperty("reasonTexts", self.reason_texts)
         self.voice = Voice(config.ui.voice_prompts)
         self.controller.on_speak = self.voice.say
+        self.controller.on_volume = self.voice.set_volume
+        # The site's loudness, now and after every wipe.
+        self.controller.default_volume = config.assist.voice_volume
+        self.voice.set_volume(config.assist.voice_volume)
+        self.controller.setVolume(config.assist.voice_volume)
         # Service mode: the staff PIN behind a lockout, and the recent reason codes to show.
         from kiosk.shell.factory import staff_gate  # not at import: it pulls in the face stack
 
@@ -59,6 +71,7 @@ class KioskUi:
         self.recent = RecentReasons()
         logging.getLogger().addHandler(self.recent)
         self.controller.recent = self.recent
+        self.controller.service_info = self._service_info
         self.runner: FlowRunner | None = None
         self.start_error: str | None = None
         self.engine.setInitialProperties(
@@ -75,6 +88,18 @@ class KioskUi:
             raise RuntimeError(f"UI_QML_LOAD: {QML_MAIN} failed to load (see the log above)")
         self.window = roots[0]
         self._opening: threading.Thread | None = None
+
+    def _service_info(self) -> dict[str, str]:
+        """What a technician reads first: which software, where, which device."""
+        from kiosk.security.errors import SecurityError
+        from kiosk.security.identity import device_id_from_config
+
+        try:
+            device = device_id_from_config(self.config)
+        except SecurityError as exc:
+            device = exc.reason
+        return {"version": __version__, "site": self.config.device.site, "device": device,
+                "flow": self.config.device.flow}  # fmt: skip
 
     def start_devices(self) -> None:
         """Open the readers, the camera, the face models and the store on a worker thread

@@ -30,6 +30,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickImageProvider
 
+from kiosk.flows.messages import Speak
 from kiosk.flows.service import Door, ServiceGate
 from kiosk.flows.verification import Step, View
 from kiosk.log import RecentReasons
@@ -42,6 +43,10 @@ LANGUAGES = ("zh_CN", "en")  # English is the source language of every qsTr() st
 PUMP_MS = 50
 TICK_MS = 250
 SYNC_POLL_MS = 5000
+SERVICE_IDLE_MS = 120_000
+"""Service mode closes by itself after this long without a tap on it: a technician who
+walks away must not leave the device view (and the way to the self-test) open."""
+CAMERA_CHECK_MS = 100
 
 
 class PreviewProvider(QQuickImageProvider):
@@ -100,6 +105,10 @@ class KioskController(QObject):
     previewChanged = Signal()
     waitingChanged = Signal()
     serviceChanged = Signal()
+    staffCalledChanged = Signal()
+    volumeChanged = Signal()
+    _selftestDone = Signal(list)
+    _testPrintDone = Signal(str)
 
     def __init__(
         self, engine: QQmlApplicationEngine, language: str, flow: str = "hospital_checkin"
@@ -114,8 +123,18 @@ class KioskController(QObject):
         self._service = ""  # "", "pin" or "open"
         self._service_error = ""
         self._health: dict[str, object] = {}
-        self.on_speak: Callable[[str, str], None] = lambda prompt, language: None
-        """Says a prompt id in a language (kiosk.ui.voice); set by the app."""
+        self.on_speak: Callable[[str, str, str | None, str | None], None] = (
+            lambda prompt, language, reason, reference: None
+        )
+        """Says a prompt id in a language, with the reason code and reference it names
+        (kiosk.ui.voice.Voice.say); set by the app."""
+        self.on_volume: Callable[[int], None] = lambda percent: None
+        """Sets the voice's loudness in percent (kiosk.ui.voice); set by the app."""
+        self.default_volume = 50
+        """The site's volume, back in force at every wipe (the next person starts there)."""
+        self._volume = self.default_volume
+        self._last_prompt: Speak | None = None
+        self._staff_called = False
         self._translator = QTranslator(self)
         self._language = "en"
         self._view = View(step=Step.WELCOME, language=language)
@@ -131,6 +150,25 @@ class KioskController(QObject):
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(SYNC_POLL_MS)
         self._sync_timer.timeout.connect(self._poll_outbox)
+        self.service_info: Callable[[], dict[str, str]] = dict
+        """Version, site, device id and flow for the service screen; set by the app."""
+        self._service_idle = QTimer(self)
+        self._service_idle.setSingleShot(True)
+        self._service_idle.setInterval(SERVICE_IDLE_MS)
+        self._service_idle.timeout.connect(self._service_timed_out)
+        self._lock_timer = QTimer(self)
+        self._lock_timer.setInterval(1000)
+        self._lock_timer.timeout.connect(self._lock_tick)
+        self._locked_for = 0
+        self._selftest: list[dict[str, str | None]] = []
+        self._selftest_running = False
+        self._selftestDone.connect(self._selftest_finished)
+        self._test_print = ""
+        self._testPrintDone.connect(self._test_print_finished)
+        self._camera_timer = QTimer(self)
+        self._camera_timer.setInterval(CAMERA_CHECK_MS)
+        self._camera_timer.timeout.connect(self._camera_tick)
+        self._camera_seen = -1
         self.setLanguage(language)
 
     # -- wiring ------------------------------------------------------------------------------
@@ -159,17 +197,26 @@ class KioskController(QObject):
             self._waiting = waiting
             self.waitingChanged.emit()
 
-    def speak(self, prompt: str) -> None:
-        self.on_speak(prompt, self._language)
+    def speak(self, command: Speak) -> None:
+        self._last_prompt = command
+        self.on_speak(command.prompt, self._language, command.reason, command.reference)
 
     def apply_view(self, view: View) -> None:
         old_step, old_challenge = self._view.step, self._view.challenge
         self._view = view
         if view.challenge is not None and view.challenge != old_challenge:
-            self.speak(str(view.challenge))  # each new challenge is said as it appears
+            self.speak(Speak(str(view.challenge)))  # each new challenge, as it appears
         self.viewChanged.emit()
+        called = bool(getattr(view, "staff_called", False))
+        if called != self._staff_called:
+            self._staff_called = called
+            self.staffCalledChanged.emit()
         if view.step != old_step:
             log.info("screen", extra={"from": str(old_step), "to": str(view.step)})
+            if view.step == Step.WELCOME:
+                # The wipe: the next person hears the site's volume and no old prompt.
+                self._last_prompt = None
+                self.setVolume(self.default_volume)
             self.screenChanged.emit()
 
     def _pump(self) -> None:
@@ -239,6 +286,20 @@ class KioskController(QObject):
     @Property(str, notify=viewChanged)
     def reference(self) -> str:
         return self._view.reference or ""
+
+    @Property(str, notify=viewChanged)
+    def resultReason(self) -> str:
+        """On a result that did not pass, the code that says why (Texts.qml words it)."""
+        return self._view.reason or ""
+
+    @Property(bool, notify=viewChanged)
+    def retryable(self) -> bool:
+        """The result offers "Try again" (a retryable failure, tries left)."""
+        return self._view.retryable
+
+    @Slot()
+    def retry(self) -> None:
+        self._tap("retry")
 
     # -- pension survival: the life certificate and the staff PIN ----------------------------
     @Property(str, notify=viewChanged)
@@ -375,15 +436,143 @@ class KioskController(QObject):
 
     @Slot()
     def openService(self) -> None:
-        """The hidden gesture: only on the welcome screen, where no session is open."""
+        """The hidden gesture: only on the welcome screen, where no session is open. While
+        the PIN is locked out, a screen says so and for how long, instead of nothing."""
         if self.gate is None or self._runner is None or self._view.step != Step.WELCOME:
             return
         if self.gate.locked():
-            self._service_error = "UI_PIN_LOCKED"
+            self._service, self._service_error = "locked", "UI_PIN_LOCKED"
+            self._locked_for = self.gate.seconds_locked()
+            self._lock_timer.start()
             log.warning("service mode locked", extra={"reason": "UI_PIN_LOCKED"})
         else:
             self._service, self._service_error = "pin", ""
+        self._service_idle.start()
         self.serviceChanged.emit()
+
+    @Property(int, notify=serviceChanged)
+    def serviceLockedFor(self) -> int:
+        """Seconds until the PIN is taken again, on the lockout screen (as of the last
+        second's tick, so the screen and this property always agree)."""
+        return self._locked_for
+
+    def _lock_tick(self) -> None:
+        if self._service != "locked":
+            self._lock_timer.stop()
+            return
+        self._locked_for = self.gate.seconds_locked() if self.gate is not None else 0
+        if self._locked_for == 0:
+            self._lock_timer.stop()
+            self._service, self._service_error = "pin", ""  # the PIN is taken again
+        self.serviceChanged.emit()
+
+    def _service_timed_out(self) -> None:
+        if self._service:
+            log.info("service mode closed after inactivity",
+                     extra={"idle_s": SERVICE_IDLE_MS // 1000})  # fmt: skip
+            self.closeService()
+
+    @Slot()
+    def serviceTouched(self) -> None:
+        """Any tap on the service screen: the idle timer starts again."""
+        if self._service:
+            self._service_idle.start()
+
+    @Property("QVariantMap", notify=serviceChanged)
+    def serviceInfo(self) -> dict[str, str]:
+        return self.service_info() if self._service == "open" else {}
+
+    # -- service tools: self-test, test print, camera check ------------------------------------
+    @Property("QVariantList", notify=serviceChanged)
+    def serviceSelfTest(self) -> list:
+        return list(self._selftest)
+
+    @Property("QVariantList", notify=serviceChanged)
+    def serviceSelfTestProblems(self) -> list:
+        """The checks that are not ``ok``, each with its code: what the screen lists."""
+        return [c for c in self._selftest if c["status"] != "ok"]
+
+    @Property(str, notify=serviceChanged)
+    def serviceSelfTestOk(self) -> str:
+        """The names of the checks that passed, in one line."""
+        return ", ".join(str(c["name"]) for c in self._selftest if c["status"] == "ok")
+
+    @Property(bool, notify=serviceChanged)
+    def serviceSelfTestRunning(self) -> bool:
+        return self._selftest_running
+
+    @Slot()
+    def runSelfTest(self) -> None:
+        runner = self._runner
+        if self._service != "open" or runner is None or self._selftest_running:
+            return
+        self._service_idle.start()
+        self._selftest_running, self._selftest = True, []
+        self.serviceChanged.emit()
+        done = self._selftestDone
+
+        def work() -> None:
+            try:
+                found = runner.service_selftest()  # type: ignore[attr-defined]
+            except Exception as exc:  # the check itself failed: one line, not a crash
+                reason = getattr(exc, "reason", "OPS_CHECK_CRASHED")
+                found = [{"name": "selftest", "status": "fail", "reason": reason}]
+            done.emit(found)
+
+        threading.Thread(target=work, name="service-selftest", daemon=True).start()
+
+    def _selftest_finished(self, found: list) -> None:
+        self._selftest_running, self._selftest = False, found
+        if self._runner is not None:
+            self._runner.audit_service("service_selftest")  # type: ignore[attr-defined]
+        self.serviceChanged.emit()
+
+    @Property(str, notify=serviceChanged)
+    def serviceTestPrint(self) -> str:
+        """``printing``, ``printed``, a printer's reason code, or empty."""
+        return self._test_print
+
+    @Slot()
+    def testPrint(self) -> None:
+        runner = self._runner
+        if self._service != "open" or runner is None or self._test_print == "printing":
+            return
+        self._service_idle.start()
+        self._test_print = "printing"
+        self.serviceChanged.emit()
+        done = self._testPrintDone
+        threading.Thread(target=lambda: done.emit(runner.service_test_print() or "printed"),  # type: ignore[attr-defined]
+                         name="service-test-print", daemon=True).start()  # fmt: skip
+
+    def _test_print_finished(self, outcome: str) -> None:
+        self._test_print = outcome
+        self.serviceChanged.emit()
+
+    @Property(bool, notify=serviceChanged)
+    def serviceCamera(self) -> bool:
+        return self._camera_timer.isActive()
+
+    @Slot(bool)
+    def checkCamera(self, on: bool) -> None:
+        """The camera's live picture on the service screen (focus, light, angle)."""
+        if self._service != "open" or self._runner is None:
+            return
+        self._service_idle.start()
+        if on:
+            self._camera_seen = -1
+            self._camera_timer.start()
+        else:
+            self._camera_timer.stop()
+            self.preview.update(None)
+            self.previewChanged.emit()
+        self.serviceChanged.emit()
+
+    def _camera_tick(self) -> None:
+        runner = self._runner
+        got = runner.camera_frame(self._camera_seen) if runner is not None else None  # type: ignore[attr-defined]
+        if got is not None:
+            self._camera_seen, image = got
+            self.preview.update(image)
 
     @Slot(str)
     def servicePin(self, pin: str) -> None:
@@ -399,13 +588,17 @@ class KioskController(QObject):
             self._service_error = "UI_PIN_WRONG"
             log.warning("service PIN refused", extra={"reason": "UI_PIN_WRONG"})
         else:
-            self._service, self._service_error = "", "UI_PIN_LOCKED"
+            self._service, self._service_error = "locked", "UI_PIN_LOCKED"
+            self._locked_for = self.gate.seconds_locked()
+            self._lock_timer.start()
             self._runner.audit_service("service_mode_locked")  # type: ignore[union-attr]
             log.warning("service mode locked", extra={"reason": "UI_PIN_LOCKED"})
+        self._service_idle.start()
         self.serviceChanged.emit()
 
     @Slot()
     def refreshService(self) -> None:
+        self._service_idle.start()
         if self._service == "open":
             self._refresh_health()
             self.serviceChanged.emit()
@@ -416,10 +609,49 @@ class KioskController(QObject):
             self._runner.audit_service("service_mode_closed")  # type: ignore[attr-defined]
             log.info("service mode closed")
         self._service, self._service_error, self._health = "", "", {}
+        self._service_idle.stop()
+        self._lock_timer.stop()
+        self._selftest, self._test_print = [], ""
+        if self._camera_timer.isActive():
+            self._camera_timer.stop()
+            self.preview.update(None)
+            self.previewChanged.emit()
         self.serviceChanged.emit()
 
     def _refresh_health(self) -> None:
         self._health = self._runner.health() if self._runner is not None else {}  # type: ignore[attr-defined]
+
+    # -- help: call staff, hear it again, louder -----------------------------------------------
+    @Property(bool, notify=staffCalledChanged)
+    def staffCalled(self) -> bool:
+        """A call for staff is pending (the flow holds it; the wipe waits meanwhile)."""
+        return self._staff_called
+
+    @Slot()
+    def callStaff(self) -> None:
+        """The "Call staff" button on every screen: the flow records it and pauses the wipe;
+        the shell writes the audit entry the health daemon forwards to the site."""
+        self._tap("call_staff")
+
+    @Slot()
+    def repeatPrompt(self) -> None:
+        """Say the current screen's line again, in the language chosen now (on the welcome
+        screen, which says nothing by itself, how to begin)."""
+        said = self._last_prompt or Speak("welcome")
+        self.on_speak(said.prompt, self._language, said.reason, said.reference)
+
+    @Property(int, notify=volumeChanged)
+    def volume(self) -> int:
+        return self._volume
+
+    @Slot(int)
+    def setVolume(self, percent: int) -> None:
+        percent = max(0, min(100, int(percent)))
+        if percent == self._volume:
+            return
+        self._volume = percent
+        self.on_volume(percent)
+        self.volumeChanged.emit()
 
     @Property(int, notify=waitingChanged)
     def waiting(self) -> int:
@@ -450,6 +682,7 @@ class KioskController(QObject):
         self._engine.retranslate()
         self._tap("language", language)
         self.languageChanged.emit()
+        self.repeatPrompt()  # the voice follows the chosen language at once
         log.info("language set", extra={"language": language})
 
     def release(self) -> None:

@@ -6,9 +6,9 @@ challenge; this module says it in the session's language with espeak-ng (Debian'
 PySide6-Essentials, so a subprocess it is: it never blocks the Qt thread, and a new prompt
 cuts the one still speaking, so the voice never lags behind the screen.
 
-The texts are here, not in the .ts file, because they are spoken, not shown: they say what
-to do in fewer words than the screen does. A missing espeak-ng is logged once
-(``UI_VOICE_UNAVAILABLE``) and the kiosk runs silent.
+The words come from the reason-code registry (kiosk/reasons): the prompts, and each code's
+spoken line, which says what to do in fewer words than the screen does. A missing
+espeak-ng is logged once (``UI_VOICE_UNAVAILABLE``) and the kiosk runs silent.
 """
 
 from __future__ import annotations
@@ -19,45 +19,34 @@ import subprocess
 from collections import deque
 from pathlib import Path
 
+from kiosk.reasons import PROMPTS, REASONS
+
 log = logging.getLogger(__name__)
 
 VOICES = {"zh_CN": "cmn", "en": "en"}
-PROMPTS: dict[str, dict[str, str]] = {
-    "zh_CN": {
-        "present_document": "请出示您的身份证件",
-        "document_failed": "证件未能读取，请重新放置",
-        "document_not_accepted": "此证件不能在这里使用，请换一个证件",
-        "look_at_camera": "请看摄像头",
-        "call_staff": "请联系工作人员",
-        "consent_terms": "请阅读授权内容，然后选择同意或不同意",
-        "consent_accepted": "您的授权已记录",
-        "enter_mrz": "请输入护照照片页上的证件号码、出生日期和有效期",
-        "check_mrz": "这些信息无法打开芯片，请核对后重新输入",
-        "consent_declined": "您的拒绝已记录",
-        "blink": "请眨眼",
-        "turn_left": "请向左转头",
-        "turn_right": "请向右转头",
-        "nod": "请点头",
-        "open_mouth": "请张嘴",
-    },
-    "en": {
-        "present_document": "Please present your document",
-        "document_failed": "The document could not be read. Please place it again",
-        "document_not_accepted": "This document cannot be used here. Please use another one",
-        "look_at_camera": "Please look at the camera",
-        "call_staff": "Please see a member of staff",
-        "consent_terms": "Please read the terms, then accept or decline",
-        "consent_accepted": "Your consent is recorded",
-        "enter_mrz": "Please type the document number and the two dates from the photo page",
-        "check_mrz": "These details do not open the chip. Please check them and try again",
-        "consent_declined": "Your refusal is recorded",
-        "blink": "Blink your eyes",
-        "turn_left": "Turn your head to your left",
-        "turn_right": "Turn your head to your right",
-        "nod": "Nod your head",
-        "open_mouth": "Open your mouth",
-    },
-}
+
+
+def spell(reference: str) -> str:
+    """A reference code letter by letter ("AB12-CD34" as "A B 1 2, C D 3 4"): read as a
+    word, espeak would pronounce it, and nobody could write it down."""
+    return ", ".join(" ".join(group) for group in reference.split("-"))
+
+
+def words(prompt: str, language: str, reason: str | None = None,
+          reference: str | None = None) -> str | None:  # fmt: skip
+    """What to say for a prompt id or a reason code, in ``language``; ``None`` when the
+    registry has no words for it (a fault: tests/unit/test_reason_registry.py)."""
+    if prompt in PROMPTS:
+        template = PROMPTS[prompt].in_language(language)
+    elif prompt in REASONS:
+        template = REASONS[prompt].spoken.in_language(language)
+    else:
+        return None
+    said = REASONS[reason].spoken.in_language(language) if reason in REASONS else ""
+    if reason and not said:
+        log.error("no spoken words", extra={"reason": "UI_VOICE_UNAVAILABLE", "prompt": reason})
+    text = template.replace("{reason}", said).replace("{reference}", spell(reference or ""))
+    return text.strip() or None
 
 
 class Voice:
@@ -70,17 +59,26 @@ class Voice:
                         extra={"reason": "UI_VOICE_UNAVAILABLE"})  # fmt: skip
         self.history: deque[tuple[str, str]] = deque(maxlen=50)
         self._speaking: subprocess.Popen[bytes] | None = None
+        self.volume = 50
+        """Percent; 50 is espeak-ng's own loudness (amplitude 100 of 200)."""
 
-    def text(self, prompt: str, language: str) -> str | None:
-        return PROMPTS.get(language, PROMPTS["en"]).get(prompt)
+    def set_volume(self, percent: int) -> None:
+        self.volume = max(0, min(100, percent))
+
+    def text(self, prompt: str, language: str, reason: str | None = None,
+             reference: str | None = None) -> str | None:  # fmt: skip
+        return words(prompt, language, reason, reference)
 
     def _command(self, text: str, language: str) -> list[str]:
         assert self.executable is not None
         # -s 140: slower than espeak's 175 words a minute, for older listeners.
-        return [self.executable, "-v", VOICES.get(language, "en"), "-s", "140", text]
+        amplitude = str(self.volume * 2)  # espeak-ng's -a runs 0..200
+        return [self.executable, "-v", VOICES.get(language, "en"), "-s", "140", "-a", amplitude,
+                text]  # fmt: skip
 
-    def say(self, prompt: str, language: str) -> None:
-        text = self.text(prompt, language)
+    def say(self, prompt: str, language: str, reason: str | None = None,
+            reference: str | None = None) -> None:  # fmt: skip
+        text = self.text(prompt, language, reason, reference)
         if text is None:
             log.error("no voice text", extra={"reason": "UI_VOICE_UNAVAILABLE", "prompt": prompt})
             return
@@ -97,10 +95,11 @@ class Voice:
             reason = {"reason": "UI_VOICE_UNAVAILABLE", "error": exc.strerror}
             log.warning("voice prompt failed", extra=reason)
 
-    def render(self, prompt: str, language: str, wav: Path) -> None:
+    def render(self, prompt: str, language: str, wav: Path, reason: str | None = None,
+               reference: str | None = None) -> None:  # fmt: skip
         """Write the prompt to a WAV file instead of the speaker (tests, a site checking the
         Mandarin voice on a machine without speakers)."""
-        text = self.text(prompt, language)
+        text = self.text(prompt, language, reason, reference)
         if text is None or self.executable is None:
             raise LookupError(f"cannot render {prompt!r} in {language!r}")
         subprocess.run([*self._command(text, language), "-w", str(wav)], check=True,

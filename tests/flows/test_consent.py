@@ -140,7 +140,8 @@ def test_a_consent_that_cannot_be_saved_says_so():
     commands = f.handle(RecordFailed("STORE_QUOTA_REACHED"))
     view = f.view()
     assert view.step is Step.RESULT and view.error == "STORE_QUOTA_REACHED"
-    assert view.consent is None and Speak("call_staff") in commands
+    assert view.consent is None and view.staff_called
+    assert Speak("result_not_saved", reason="STORE_QUOTA_REACHED") in commands
     f.handle(Tap("done"))
     assert_wiped(f)
 

@@ -10,6 +10,7 @@ from kiosk.flows.messages import (
     DocumentFailed,
     ReadDocument,
     SetAccessKey,
+    Speak,
     Tap,
     Wiped,
 )
@@ -40,7 +41,8 @@ def test_a_chip_without_its_key_asks_for_the_photo_page_details():
 def test_a_typo_in_a_date_names_the_field_and_reads_nothing():
     f, _ = at_mrz_entry()
     commands = f.handle(Tap("mrz", f"{SPECIMEN[0]}|7408|{SPECIMEN[2]}"))
-    assert f.step is Step.MRZ_ENTRY and commands == []
+    # Nothing read; only the reason said aloud.
+    assert f.step is Step.MRZ_ENTRY and commands == [Speak("say_reason", reason="DRV_MRZ_DATE")]
     assert (f.view().error, f.view().field) == ("DRV_MRZ_DATE", "birth_date")
     commands = f.handle(Tap("mrz", f"L89890*|{SPECIMEN[1]}|{SPECIMEN[2]}"))
     assert (f.view().error, f.view().field) == ("DRV_MRZ_CHARSET", "document_number")

@@ -15,6 +15,7 @@ import pytest
 
 from drivers.document import DocumentType
 from kiosk.flows.messages import (
+    CallStaff,
     FaceFinished,
     FaceUpdate,
     ReadDocument,
@@ -82,7 +83,8 @@ def to_lookup(f: PensionFlow, portrait: np.ndarray | None = None) -> None:
 def to_enrol(f: PensionFlow, portrait: np.ndarray | None = None) -> list:
     to_lookup(f, portrait)
     commands = f.handle(EnrolmentMissing())
-    assert f.step is PensionStep.STAFF_PIN and Speak("call_staff") in commands
+    assert f.step is PensionStep.STAFF_PIN and Speak("first_visit") in commands
+    assert CallStaff(screen="staff_pin") in commands and f.view().staff_called
     return f.handle(Tap("pin", PIN))
 
 
@@ -149,7 +151,10 @@ def test_a_face_that_does_not_match_the_enrolment_fails_without_a_certificate():
     commands = f.handle(Recorded(RESULT_ID))
     view = f.view()
     assert view.step is Step.RESULT and view.decision is Decision.FAIL
-    assert view.certificate is None and view.see_staff and Speak("call_staff") in commands
+    assert view.certificate is None and view.see_staff and not view.retryable
+    reference = reference_code(RESULT_ID)  # a match reject goes to staff, with its reference
+    assert CallStaff(screen="result", reason="IDV_MATCH_REJECTED") in commands
+    assert Speak("result_fail", reason="IDV_MATCH_REJECTED", reference=reference) in commands
     f.handle(Tap("done"))
     assert_wiped(f)
 
@@ -258,7 +263,9 @@ def test_a_template_that_cannot_be_stored_issues_no_certificate():
     commands = f.handle(RecordFailed("STORE_DISK_LOW"))
     view = f.view()
     assert view.step is Step.RESULT and view.error == "STORE_DISK_LOW"
-    assert view.certificate is None and view.see_staff and Speak("call_staff") in commands
+    assert view.certificate is None and view.see_staff
+    assert CallStaff(screen="result", reason="STORE_DISK_LOW") in commands
+    assert Speak("result_not_saved", reason="STORE_DISK_LOW") in commands
     assert f.handle(Enrolled()) == []  # too late: no result recorded for it
     f.handle(Tap("done"))
     assert_wiped(f)
@@ -364,6 +371,11 @@ def test_inactivity_anywhere_wipes(where):
     if where == "saving_enrolment":
         f.handle(FaceFinished(liveness(), descriptor(1), 1))
         assert f.step is Step.SAVING
+    if where == "staff_pin":  # the kiosk called staff: the wipe waits for them first
+        clock.now += f.staff_call_hold_s - 1
+        assert f.handle(Tick()) == [] and f.view().countdown is None
+        clock.now += 2
+        assert f.handle(Tick()) == [] and not f.view().staff_called  # the call lapsed
     clock.now += 61
     commands = f.handle(Tick())
     assert Wiped() in commands and f.view().error == "UI_TIMEOUT"
@@ -406,7 +418,8 @@ def test_a_store_that_cannot_be_read_at_lookup_sends_the_person_to_staff():
     commands = f.handle(RecordFailed("STORE_OPEN_FAILED"))
     view = f.view()
     assert view.step is Step.RESULT and view.error == "STORE_OPEN_FAILED" and view.see_staff
-    assert view.certificate is None and Speak("call_staff") in commands
+    assert view.certificate is None and view.staff_called
+    assert Speak("result_not_saved", reason="STORE_OPEN_FAILED") in commands
     assert Wiped() in f.handle(Tap("done"))
     assert_wiped(f)
 

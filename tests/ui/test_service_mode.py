@@ -77,8 +77,9 @@ def test_service_mode_shows_devices_outbox_and_recent_errors(
     texts = visible_texts(kiosk)
     assert "ID card reader: simulated (demo)" in texts and "Camera: simulated (demo)" in texts
     assert "waiting to send: 0" in texts and "anchored on chain: 0" in texts
-    assert any(t.endswith("\nDRV_SAM_TIMEOUT") for t in texts)
-    assert any(t.endswith("\nUI_PIN_WRONG") for t in texts)  # the wrong PIN a moment ago
+    # Each recent code on its own line after the time, its meaning beneath.
+    assert any(t.split("\n")[0].endswith(" DRV_SAM_TIMEOUT") for t in texts)
+    assert any(t.split("\n")[0].endswith(" UI_PIN_WRONG") for t in texts)  # a moment ago
     screenshot(kiosk, "service_en")
     kiosk.controller.setLanguage("zh_CN")
     qtbot.waitUntil(lambda: "最近错误" in visible_texts(kiosk), timeout=5_000)
@@ -96,9 +97,14 @@ def test_three_wrong_pins_lock_service_mode_out(qtbot, kiosk, demo_config_file):
     qtbot.waitUntil(lambda: kiosk.controller.service == "pin", timeout=5_000)
     for _ in range(3):
         enter(qtbot, kiosk, "1357")
-    qtbot.waitUntil(lambda: kiosk.controller.service == "", timeout=5_000)
+    # Not a silent close: a lockout screen says so, and for how long.
+    qtbot.waitUntil(lambda: kiosk.controller.service == "locked", timeout=5_000)
     assert kiosk.controller.serviceError == "UI_PIN_LOCKED"
-    hold_corner(qtbot, kiosk, 3400)  # the right PIN is not even asked for now
-    qtbot.wait(300)
-    assert kiosk.controller.service == "" and kiosk.controller.gate.locked()
+    assert 0 < kiosk.controller.serviceLockedFor <= 300
+    qtbot.waitUntil(lambda: shown(kiosk, "serviceLockedFor"), timeout=5_000)
+    tap(qtbot, kiosk, "serviceExit")
+    qtbot.waitUntil(lambda: kiosk.controller.service == "", timeout=5_000)
+    hold_corner(qtbot, kiosk, 3400)  # the right PIN is not even asked for now: the time left is
+    qtbot.waitUntil(lambda: kiosk.controller.service == "locked", timeout=5_000)
+    assert not shown(kiosk, "pinOk") and kiosk.controller.gate.locked()
     assert audit_actions(demo_config_file)[-1] == "service_mode_locked"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.idv.gestures import Gesture
-from kiosk.ui.voice import PROMPTS, Voice
+from kiosk.reasons import PROMPTS
+from kiosk.ui.voice import Voice, spell, words
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,19 +27,19 @@ def prompts_the_flows_emit() -> set[str]:
 
 
 def test_every_prompt_and_challenge_has_words_in_both_languages():
-    # consent.py says f"consent_{answer}", which the scan cannot read: named here.
     wanted = prompts_the_flows_emit() | {g.value for g in Gesture}
-    wanted |= {"consent_accepted", "consent_declined"}
+    assert {"result_pass", "result_fail", "result_retry", "staff_called"} <= wanted
     assert len(wanted) > 8  # the scan itself works
     for language in ("zh_CN", "en"):
-        assert not wanted - PROMPTS[language].keys(), language
+        silent = {p for p in wanted if not words(p, language, "IDV_LIVENESS_TIMEOUT", "AB12-CD34")}
+        assert not silent, language
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
 def test_prompts_are_spoken_as_audio(tmp_path, language):
     voice = Voice()
     seconds = {}
-    for prompt in ("look_at_camera", "turn_left", "call_staff"):
+    for prompt in ("look_at_camera", "turn_left", "staff_called"):
         wav = tmp_path / f"{prompt}.wav"
         voice.render(prompt, language, wav)
         with wave.open(str(wav)) as audio:
@@ -61,3 +62,26 @@ def test_a_missing_engine_leaves_the_kiosk_silent_not_broken(caplog):
     assert any(getattr(r, "reason", "") == "UI_VOICE_UNAVAILABLE" for r in caplog.records)
     voice.say("no_such_prompt", "en")
     assert len(voice.history) == 1
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_a_failed_result_is_said_with_its_reason_and_reference(tmp_path, language):
+    said = words("result_fail", language, "IDV_MATCH_REJECTED", "AB12-CD34")
+    assert said is not None and spell("AB12-CD34") in said
+    assert PROMPTS["result_fail"].in_language(language).split("{reason}")[0] == ""
+    voice = Voice()
+    wav = tmp_path / "fail.wav"
+    voice.render("result_fail", language, wav, "IDV_MATCH_REJECTED", "AB12-CD34")
+    short = tmp_path / "short.wav"
+    voice.render("look_at_camera", language, short)
+    with wave.open(str(wav)) as long_audio, wave.open(str(short)) as short_audio:
+        assert long_audio.getnframes() > 3 * short_audio.getnframes()  # reason and code said
+
+
+def test_the_volume_reaches_espeak():
+    voice = Voice()
+    voice.set_volume(90)
+    command = voice._command("x", "en")
+    assert command[command.index("-a") + 1] == "180"
+    voice.set_volume(150)
+    assert voice.volume == 100

@@ -223,107 +223,112 @@
 <context>
     <name>ResultScreen</name>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="20"/>
+        <location filename="../qml/ResultScreen.qml" line="27"/>
         <source>Proof of life</source>
         <translation>领取养老金资格认证</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="21"/>
+        <location filename="../qml/ResultScreen.qml" line="28"/>
         <source>Insurance consent</source>
         <translation>保险授权</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="22"/>
+        <location filename="../qml/ResultScreen.qml" line="29"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="31"/>
+        <location filename="../qml/ResultScreen.qml" line="43"/>
         <source>Your proof of life is recorded</source>
         <translation>您的资格认证已完成</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="32"/>
+        <location filename="../qml/ResultScreen.qml" line="44"/>
         <source>Your consent is recorded</source>
         <translation>您的授权已记录</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="33"/>
+        <location filename="../qml/ResultScreen.qml" line="45"/>
         <source>Your refusal is recorded</source>
         <translation>您的拒绝已记录</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="34"/>
+        <location filename="../qml/ResultScreen.qml" line="46"/>
         <source>You are checked in</source>
         <translation>登记成功</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="35"/>
+        <location filename="../qml/ResultScreen.qml" line="47"/>
+        <source>The face check did not work this time</source>
+        <translation>这次面部核验没有成功</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="48"/>
         <source>Please see the staff at the desk</source>
         <translation>请到服务台找工作人员</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="43"/>
+        <location filename="../qml/ResultScreen.qml" line="56"/>
         <source>Your reference</source>
         <translation>您的登记号</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="63"/>
+        <location filename="../qml/ResultScreen.qml" line="56"/>
+        <source>Your reference, for the staff</source>
+        <translation>您的登记号（请告诉工作人员）</translation>
+    </message>
+    <message>
+        <location filename="../qml/ResultScreen.qml" line="76"/>
         <source>%1 may see the records you agreed to until %2.</source>
         <translation>%1 可在 %2 之前查阅您同意的记录。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="65"/>
+        <location filename="../qml/ResultScreen.qml" line="78"/>
         <source>%1 will not see your records.</source>
         <translation>%1 不会看到您的记录。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="86"/>
+        <location filename="../qml/ResultScreen.qml" line="99"/>
         <source>Valid until %1</source>
         <translation>有效期至 %1</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="92"/>
+        <location filename="../qml/ResultScreen.qml" line="105"/>
         <source>Next proof due from %1</source>
         <translation>下次认证时间：%1 起</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="105"/>
-        <source>We could not confirm your identity automatically. A member of staff will help you.</source>
-        <translation>无法自动确认您的身份，工作人员将为您办理。</translation>
+        <location filename="../qml/ResultScreen.qml" line="127"/>
+        <source>Staff have been called. Please wait here.</source>
+        <translation>已呼叫工作人员，请在这里稍候。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="107"/>
-        <source>Your face did not match the photo in your document.</source>
-        <translation>您的面部与证件照片不符。</translation>
+        <location filename="../qml/ResultScreen.qml" line="195"/>
+        <source>Try again</source>
+        <translation>再试一次</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="108"/>
-        <source>The face check was not completed.</source>
-        <translation>面部核验未完成。</translation>
-    </message>
-    <message>
-        <location filename="../qml/ResultScreen.qml" line="118"/>
+        <location filename="../qml/ResultScreen.qml" line="138"/>
         <source>Printing your receipt…</source>
         <translation>正在打印凭条…</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="119"/>
+        <location filename="../qml/ResultScreen.qml" line="139"/>
         <source>Your receipt is printed. Please take it.</source>
         <translation>凭条已打印，请取走。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="154"/>
+        <location filename="../qml/ResultScreen.qml" line="174"/>
         <source>Try printing again</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="155"/>
+        <location filename="../qml/ResultScreen.qml" line="175"/>
         <source>Print receipt</source>
         <translation>打印凭条</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="165"/>
+        <location filename="../qml/ResultScreen.qml" line="185"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -349,63 +354,118 @@
 <context>
     <name>ServiceScreen</name>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="20"/>
+        <location filename="../qml/ServiceScreen.qml" line="25"/>
         <source>Service mode</source>
         <translation>维护模式</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="34"/>
+        <location filename="../qml/ServiceScreen.qml" line="39"/>
         <source>Staff and technicians: enter the service PIN.</source>
         <translation>工作人员和技术人员：请输入维护密码。</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="43"/>
+        <location filename="../qml/ServiceScreen.qml" line="48"/>
         <source>Wrong PIN. Attempts left: %1</source>
         <translation>密码错误。剩余尝试次数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="69"/>
+        <location filename="../qml/ServiceScreen.qml" line="79"/>
+        <source>The PIN is taken again in %1 s.</source>
+        <translation>%1 秒后可再次输入密码。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="87"/>
+        <source>Every lockout is in the audit log (service_mode_locked).</source>
+        <translation>每次锁定都记录在审计日志中（service_mode_locked）。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="101"/>
+        <source>Version %1 · site %2 · device %3</source>
+        <translation>版本 %1 · 站点 %2 · 设备 %3</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="123"/>
         <source>Devices</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="78"/>
-        <location filename="../qml/ServiceScreen.qml" line="100"/>
+        <location filename="../qml/ServiceScreen.qml" line="132"/>
+        <location filename="../qml/ServiceScreen.qml" line="194"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="91"/>
+        <location filename="../qml/ServiceScreen.qml" line="141"/>
+        <source>Self-test running…</source>
+        <translation>正在自检…</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="150"/>
+        <source>Self-test ok: %1</source>
+        <translation>自检正常：%1</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="173"/>
+        <source>Printing the test page…</source>
+        <translation>正在打印测试页…</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="174"/>
+        <source>The test page is printed.</source>
+        <translation>测试页已打印。</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="185"/>
         <source>Results to sync</source>
         <translation>待同步结果</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="107"/>
+        <location filename="../qml/ServiceScreen.qml" line="201"/>
         <source>Oldest unsent: %1 s</source>
         <translation>最早未发送：%1 秒</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="117"/>
+        <location filename="../qml/ServiceScreen.qml" line="221"/>
         <source>Recent errors</source>
         <translation>最近错误</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="121"/>
+        <location filename="../qml/ServiceScreen.qml" line="225"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="145"/>
+        <location filename="../qml/ServiceScreen.qml" line="250"/>
         <source>Back to kiosk mode</source>
         <translation>返回自助模式</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="145"/>
+        <location filename="../qml/ServiceScreen.qml" line="251"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="153"/>
+        <location filename="../qml/ServiceScreen.qml" line="251"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="262"/>
+        <source>Self-test</source>
+        <translation>自检</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="270"/>
+        <source>Test print</source>
+        <translation>测试打印</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="277"/>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../qml/ServiceScreen.qml" line="283"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
@@ -413,27 +473,32 @@
 <context>
     <name>StaffPinScreen</name>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="17"/>
+        <location filename="../qml/StaffPinScreen.qml" line="18"/>
         <source>First visit: enrolment with staff</source>
         <translation>首次认证：请工作人员协助登记</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="26"/>
+        <location filename="../qml/StaffPinScreen.qml" line="31"/>
+        <source>You are not registered at this office yet. A member of staff has been called and is coming to the kiosk. Please wait here.</source>
+        <translation>您还没有在本处登记。已呼叫工作人员，马上会来到本机，请在这里稍候。</translation>
+    </message>
+    <message>
+        <location filename="../qml/StaffPinScreen.qml" line="32"/>
         <source>You are not registered at this office yet. Please ask a member of staff to come to the kiosk.</source>
         <translation>您尚未在本机构登记。请联系工作人员到自助机旁协助。</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="33"/>
+        <location filename="../qml/StaffPinScreen.qml" line="39"/>
         <source>Staff: enter your PIN to supervise the enrolment.</source>
         <translation>工作人员：请输入您的密码以确认登记。</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="42"/>
+        <location filename="../qml/StaffPinScreen.qml" line="48"/>
         <source>Wrong PIN. Attempts left: %1</source>
         <translation>密码错误。剩余尝试次数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="57"/>
+        <location filename="../qml/StaffPinScreen.qml" line="63"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -471,209 +536,89 @@
         <translation>请看摄像头</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="20"/>
-        <source>We cannot see your face</source>
-        <translation>看不到您的脸</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="21"/>
-        <source>Only one person in front of the camera, please</source>
-        <translation>摄像头前请只留一人</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="22"/>
-        <source>Come a little closer</source>
-        <translation>请再靠近一点</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="23"/>
-        <source>Move back a little</source>
-        <translation>请稍微后退</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="24"/>
-        <source>Move your face into the oval</source>
-        <translation>请把脸移到椭圆框内</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="25"/>
-        <source>It is too dark</source>
-        <translation>光线太暗</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="26"/>
-        <source>There is too much light behind or on you</source>
-        <translation>光线太强，请避开强光</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="27"/>
-        <source>Hold still</source>
-        <translation>请保持不动</translation>
-    </message>
-    <message>
         <location filename="../qml/Texts.qml" line="28"/>
-        <source>Open your eyes</source>
-        <translation>请睁开眼睛</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="29"/>
-        <source>Remove anything covering your face</source>
-        <translation>请移开遮挡面部的物品</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="30"/>
-        <source>Look straight at the camera</source>
-        <translation>请正视摄像头</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="37"/>
         <source>ID card reader</source>
         <translation>身份证读卡器</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="38"/>
+        <location filename="../qml/Texts.qml" line="29"/>
         <source>Passport reader</source>
         <translation>护照读卡器</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="39"/>
+        <location filename="../qml/Texts.qml" line="30"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="45"/>
+        <location filename="../qml/Texts.qml" line="36"/>
         <source>working</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="46"/>
+        <location filename="../qml/Texts.qml" line="37"/>
         <source>simulated (demo)</source>
         <translation>模拟（演示）</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="47"/>
+        <location filename="../qml/Texts.qml" line="38"/>
         <source>not available</source>
         <translation>不可用</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="53"/>
+        <location filename="../qml/Texts.qml" line="44"/>
         <source>waiting to send</source>
         <translation>等待发送</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="54"/>
+        <location filename="../qml/Texts.qml" line="45"/>
         <source>sending</source>
         <translation>发送中</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="55"/>
+        <location filename="../qml/Texts.qml" line="46"/>
         <source>received by the gateway</source>
         <translation>网关已接收</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="56"/>
+        <location filename="../qml/Texts.qml" line="47"/>
         <source>anchored on chain</source>
         <translation>已上链</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="62"/>
+        <location filename="../qml/Texts.qml" line="53"/>
         <source>Your hospital records</source>
         <translation>您的住院及就诊记录</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="63"/>
+        <location filename="../qml/Texts.qml" line="54"/>
         <source>Your prescriptions</source>
         <translation>您的处方</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="64"/>
+        <location filename="../qml/Texts.qml" line="55"/>
         <source>Your laboratory results</source>
         <translation>您的化验结果</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="65"/>
+        <location filename="../qml/Texts.qml" line="56"/>
         <source>Your imaging reports (X-ray, CT, MRI)</source>
         <translation>您的影像检查报告（X光、CT、核磁共振）</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="66"/>
+        <location filename="../qml/Texts.qml" line="57"/>
         <source>Your discharge summaries</source>
         <translation>您的出院小结</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="72"/>
+        <location filename="../qml/Texts.qml" line="63"/>
         <source>deciding on your insurance application</source>
         <translation>审核您的投保申请</translation>
     </message>
     <message>
-        <location filename="../qml/Texts.qml" line="73"/>
+        <location filename="../qml/Texts.qml" line="64"/>
         <source>settling your insurance claim</source>
         <translation>办理您的保险理赔</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="80"/>
-        <source>The card was removed too early. Place it on the reader again and leave it there.</source>
-        <translation>证件移开过早，请重新放在读卡器上，读取完成前不要移开。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="81"/>
-        <source>No card found. Place your card on the reader.</source>
-        <translation>未检测到证件，请把证件放在读卡器上。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="82"/>
-        <source>This card is not a resident ID card. Please take it away and place your ID card on the reader.</source>
-        <translation>这张卡不是居民身份证。请取走它，把您的身份证放到读卡器上。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="83"/>
-        <source>These details do not open the chip. Please check them against the photo page and try again.</source>
-        <translation>这些信息无法打开芯片。请对照照片页核对后重试。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="84"/>
-        <source>A date must be six digits: year, month and day (YYMMDD).</source>
-        <translation>日期须为六位数字：年、月、日（年年月月日日）。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="86"/>
-        <source>Please check the document number.</source>
-        <translation>请核对证件号码。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="87"/>
-        <source>This document cannot be used here. Please use another one.</source>
-        <translation>此处不能使用该证件，请换一种证件。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="88"/>
-        <source>The session ended because nothing happened for a while.</source>
-        <translation>长时间无操作，本次办理已结束。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="89"/>
-        <source>Too many wrong PINs: enrolment is locked for a few minutes. Please see the staff.</source>
-        <translation>密码错误次数过多，登记已暂时锁定几分钟。请联系工作人员。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="90"/>
-        <source>The printer is out of paper. Please write your reference down, or see the staff.</source>
-        <translation>打印机缺纸。请记下您的登记号，或联系工作人员。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="94"/>
-        <source>The receipt could not be printed. Please write your reference down, or see the staff.</source>
-        <translation>凭条无法打印。请记下您的登记号，或联系工作人员。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="96"/>
-        <source>The result could not be saved. Please see the staff.</source>
-        <translation>结果无法保存，请联系工作人员。</translation>
-    </message>
-    <message>
-        <location filename="../qml/Texts.qml" line="97"/>
-        <source>The document could not be read. Please try again or see the staff.</source>
-        <translation>无法读取证件，请重试或联系工作人员。</translation>
     </message>
 </context>
 <context>
@@ -689,37 +634,37 @@
         <translation>领取养老金资格认证</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="35"/>
+        <location filename="../qml/WelcomeScreen.qml" line="49"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="46"/>
+        <location filename="../qml/WelcomeScreen.qml" line="60"/>
         <source>Prove for your pension that you are alive, with your resident ID card and your face.</source>
         <translation>使用居民身份证和人脸完成领取养老金资格认证。</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="47"/>
+        <location filename="../qml/WelcomeScreen.qml" line="61"/>
         <source>Verify your identity with your ID card or passport and your face.</source>
         <translation>请使用身份证或护照，并通过人脸完成身份核验。</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="72"/>
+        <location filename="../qml/WelcomeScreen.qml" line="86"/>
         <source>Start verification</source>
         <translation>开始核验</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="72"/>
+        <location filename="../qml/WelcomeScreen.qml" line="86"/>
         <source>Getting ready…</source>
         <translation>正在准备…</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="99"/>
+        <location filename="../qml/WelcomeScreen.qml" line="113"/>
         <source>Larger text</source>
         <translation>大字体</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="106"/>
+        <location filename="../qml/WelcomeScreen.qml" line="120"/>
         <source>High contrast</source>
         <translation>高对比度</translation>
     </message>

@@ -1,4 +1,6 @@
-// The outcome: checked in with a reference to give at the desk, or where to go instead.
+// The outcome: checked in with a reference to give at the desk, or why not and what to do:
+// "Try again" after a retryable failure (tries left), else staff, who are already called.
+// The reference shows on every recorded result, so staff can look a failure up too.
 import QtQuick
 import QtQuick.Layouts
 
@@ -13,18 +15,28 @@ Item {
     readonly property bool certified: controller.validUntil !== ""
     // Insurance consent: the person's recorded answer.
     readonly property string consent: controller.consentOutcome
+    // The code that explains a result that did not pass: the save's failure, else the
+    // verdict's deciding reason (the flow picks it).
+    readonly property string reasonCode: controller.error !== "" ? controller.error
+                                                                 : controller.resultReason
 
     Banner {
+        id: banner
         anchors { left: parent.left; right: parent.right; top: parent.top }
         theme: screen.theme
         title: screen.controller.flow === "pension_survival" ? qsTr("Proof of life")
                : screen.controller.flow === "insurance_consent" ? qsTr("Insurance consent")
                : qsTr("Identity verification")
     }
+    Item {  // the area between the banner and the buttons: content centres here, never under them
+        id: body
+        anchors { top: banner.bottom; bottom: doneButton.top; left: parent.left; right: parent.right
+                  bottomMargin: screen.theme.margin }
+    }
     ColumnLayout {
-        anchors.centerIn: parent
+        anchors.centerIn: body
         width: parent.width * 0.8
-        spacing: screen.theme.margin
+        spacing: screen.theme.margin * 0.6
         Text {
             objectName: "resultTitle"
             Layout.alignment: Qt.AlignHCenter
@@ -32,6 +44,7 @@ Item {
                   : screen.consent === "accepted" && screen.passed ? qsTr("Your consent is recorded")
                   : screen.consent === "declined" && screen.passed ? qsTr("Your refusal is recorded")
                   : screen.passed ? qsTr("You are checked in")
+                  : screen.controller.retryable ? qsTr("The face check did not work this time")
                   : qsTr("Please see the staff at the desk")
             color: screen.passed ? screen.theme.accent : screen.theme.foreground
             font.pixelSize: screen.theme.titleSize
@@ -39,18 +52,18 @@ Item {
         }
         Text {
             Layout.alignment: Qt.AlignHCenter
-            visible: screen.passed
-            text: qsTr("Your reference")
+            visible: screen.controller.reference !== "" && screen.controller.error === ""
+            text: screen.passed ? qsTr("Your reference") : qsTr("Your reference, for the staff")
             color: screen.theme.muted
             font.pixelSize: screen.theme.bodySize
         }
         Text {
             objectName: "referenceText"
             Layout.alignment: Qt.AlignHCenter
-            visible: screen.passed
+            visible: screen.controller.reference !== "" && screen.controller.error === ""
             text: screen.controller.reference
             color: screen.theme.foreground
-            font.pixelSize: screen.theme.titleSize * 1.3
+            font.pixelSize: screen.theme.titleSize * (screen.passed ? 1.3 : 1.0)
             font.family: "monospace"
         }
         Text {
@@ -95,17 +108,24 @@ Item {
                 }
             }
         }
-        Text {
+        Text {  // why, in the registry's words (kiosk/reasons)
+            objectName: "resultReasonText"
             Layout.fillWidth: true
             visible: !screen.passed
             wrapMode: Text.WordWrap
             horizontalAlignment: Text.AlignHCenter
-            text: screen.controller.error !== "" ? screen.texts.error(screen.controller.error)
-                  : screen.controller.decision === "referred"
-                    ? qsTr("We could not confirm your identity automatically. A member of staff will help you.")
-                    : screen.controller.reasonCodes.indexOf("IDV_MATCH_REJECTED") >= 0
-                      ? qsTr("Your face did not match the photo in your document.")
-                      : qsTr("The face check was not completed.")
+            text: screen.texts.error(screen.reasonCode)
+            color: screen.theme.foreground
+            font.pixelSize: screen.theme.bodySize
+        }
+        Text {  // and what to do now
+            objectName: "resultNextStep"
+            Layout.fillWidth: true
+            visible: !screen.passed && text !== ""
+            wrapMode: Text.WordWrap
+            horizontalAlignment: Text.AlignHCenter
+            text: screen.controller.staffCalled ? qsTr("Staff have been called. Please wait here.")
+                  : screen.texts.nextStep(screen.reasonCode)
             color: screen.theme.muted
             font.pixelSize: screen.theme.bodySize
         }
@@ -161,8 +181,18 @@ Item {
         anchors { horizontalCenter: parent.horizontalCenter; bottom: parent.bottom
                   margins: screen.theme.margin }
         theme: screen.theme
-        primary: true
+        primary: !screen.controller.retryable
         text: qsTr("Done")
         onClicked: screen.controller.done()
+    }
+    KioskButton {  // a retryable failure with tries left: the same document, a new face check
+        objectName: "retryButton"
+        anchors { left: doneButton.right; verticalCenter: doneButton.verticalCenter
+                  leftMargin: screen.theme.margin }
+        theme: screen.theme
+        primary: true
+        visible: screen.controller.retryable
+        text: qsTr("Try again")
+        onClicked: screen.controller.retry()
     }
 }

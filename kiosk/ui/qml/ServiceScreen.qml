@@ -1,6 +1,8 @@
-// Staff / technician service mode, over the welcome screen: first the PIN, then the device
-// states, the outbox and the recent reason codes (docs/operations.md explains each). Opened
-// by holding the top-left corner of the welcome screen for 3 seconds.
+// Staff / technician service mode, over the welcome screen: first the PIN (or, after too many
+// wrong ones, how long it stays locked), then the version, site and device id, the device
+// states, the outbox, the recent reason codes with their meaning (kiosk/reasons), and the
+// tools: the self-test, a test print, the camera's picture. Opened by holding the top-left
+// corner of the welcome screen for 3 seconds; closes by itself after 2 minutes untouched.
 import QtQuick
 import QtQuick.Layouts
 
@@ -11,7 +13,10 @@ Rectangle {
     required property QtObject theme
     required property QtObject texts
     color: theme.background
-    MouseArea { anchors.fill: parent }  // nothing below is touchable meanwhile
+    MouseArea {  // nothing below is touchable meanwhile; a touch keeps service mode open
+        anchors.fill: parent
+        onPressed: screen.controller.serviceTouched()
+    }
 
     Banner {
         id: banner
@@ -53,13 +58,62 @@ Rectangle {
         }
     }
 
+    // -- locked: too many wrong PINs ------------------------------------------------------------
+    Column {
+        objectName: "serviceLocked"
+        anchors { top: banner.bottom; left: parent.left; right: parent.right
+                  margins: screen.theme.margin }
+        visible: screen.controller.service === "locked"
+        spacing: screen.theme.margin
+        Text {
+            width: parent.width
+            wrapMode: Text.WordWrap
+            text: screen.texts.error("UI_PIN_LOCKED")
+            color: screen.theme.foreground
+            font.pixelSize: screen.theme.bodySize
+        }
+        Text {
+            objectName: "serviceLockedFor"
+            width: parent.width
+            wrapMode: Text.WordWrap
+            text: qsTr("The PIN is taken again in %1 s.").arg(screen.controller.serviceLockedFor)
+            color: screen.theme.foreground
+            font.pixelSize: screen.theme.titleSize
+            font.bold: true
+        }
+        Text {
+            width: parent.width
+            wrapMode: Text.WordWrap
+            text: qsTr("Every lockout is in the audit log (service_mode_locked).")
+            color: screen.theme.muted
+            font.pixelSize: screen.theme.bodySize * 0.7
+        }
+    }
+
     // -- the health view -------------------------------------------------------------------
+    Text {
+        objectName: "serviceInfo"
+        anchors { top: banner.bottom; left: parent.left; right: parent.right
+                  leftMargin: screen.theme.margin; rightMargin: screen.theme.margin
+                  topMargin: screen.theme.mm * 2 }
+        visible: screen.controller.service === "open"
+        elide: Text.ElideRight
+        text: qsTr("Version %1 · site %2 · device %3")
+              .arg(screen.controller.serviceInfo.version || "?")
+              .arg(screen.controller.serviceInfo.site || "?")
+              .arg(screen.controller.serviceInfo.device || "?")
+        color: screen.theme.muted
+        font.pixelSize: screen.theme.bodySize * 0.6
+        font.family: "monospace"
+    }
     RowLayout {
         id: health
         readonly property real column: (width - 2 * spacing) / 3
         anchors { top: banner.bottom; left: parent.left; right: parent.right
-                  bottom: exitButton.top; margins: screen.theme.margin }
+                  bottom: exitButton.top; margins: screen.theme.margin
+                  topMargin: screen.theme.margin * 1.2 }
         visible: screen.controller.service === "open"
+        clip: true  // a long list never runs under the buttons
         spacing: screen.theme.margin
         ColumnLayout {
             Layout.alignment: Qt.AlignTop
@@ -81,6 +135,46 @@ Rectangle {
                     color: modelData.state === "unavailable" ? "#b3261e" : screen.theme.foreground
                     font.pixelSize: screen.theme.bodySize * 0.7
                 }
+            }
+            Text {
+                visible: screen.controller.serviceSelfTestRunning
+                text: qsTr("Self-test running…")
+                color: screen.theme.muted
+                font.pixelSize: screen.theme.bodySize * 0.7
+            }
+            Text {  // the self-test: the checks that passed in one line, the others below
+                objectName: "selfTestOk"
+                Layout.fillWidth: true
+                visible: screen.controller.serviceSelfTestOk !== ""
+                wrapMode: Text.WrapAtWordBoundaryOrAnywhere
+                text: qsTr("Self-test ok: %1").arg(screen.controller.serviceSelfTestOk)
+                color: screen.theme.foreground
+                font.pixelSize: screen.theme.bodySize * 0.6
+            }
+            Repeater {  // the self-test's checks that did not pass, with their code
+                model: screen.controller.serviceSelfTestProblems
+                Text {
+                    required property var modelData
+                    Layout.fillWidth: true
+                    wrapMode: Text.WrapAtWordBoundaryOrAnywhere
+                    objectName: "selfTest_" + modelData.name
+                    text: modelData.name + ": " + modelData.status + " "
+                          + (modelData.reason ? modelData.reason : "")
+                    color: modelData.status === "fail" ? "#b3261e" : screen.theme.foreground
+                    font.pixelSize: screen.theme.bodySize * 0.6
+                    font.family: "monospace"
+                }
+            }
+            Text {
+                objectName: "serviceTestPrintState"
+                Layout.fillWidth: true
+                visible: screen.controller.serviceTestPrint !== ""
+                wrapMode: Text.WordWrap
+                text: screen.controller.serviceTestPrint === "printing" ? qsTr("Printing the test page…")
+                      : screen.controller.serviceTestPrint === "printed" ? qsTr("The test page is printed.")
+                      : screen.controller.serviceTestPrint + ": " + screen.texts.error(screen.controller.serviceTestPrint)
+                color: screen.theme.foreground
+                font.pixelSize: screen.theme.bodySize * 0.6
             }
         }
         ColumnLayout {
@@ -108,6 +202,16 @@ Rectangle {
                 color: screen.theme.muted
                 font.pixelSize: screen.theme.bodySize * 0.7
             }
+            Image {  // the camera check: its live picture
+                objectName: "serviceCameraPicture"
+                visible: screen.controller.serviceCamera
+                Layout.preferredWidth: health.column
+                Layout.preferredHeight: Math.min(health.column * 0.75, health.height * 0.55)
+                fillMode: Image.PreserveAspectFit
+                cache: false
+                source: screen.controller.serviceCamera
+                        ? "image://preview/" + screen.controller.previewVersion : ""
+            }
         }
         ColumnLayout {
             Layout.alignment: Qt.AlignTop
@@ -129,10 +233,11 @@ Rectangle {
                     Layout.fillWidth: true
                     wrapMode: Text.WrapAtWordBoundaryOrAnywhere
                     objectName: "recentError_" + modelData.reason
-                    text: modelData.time + "\n" + modelData.reason
+                    // the code, then what it means (kiosk/reasons), in the chosen language
+                    text: modelData.time + " " + modelData.reason + "\n"
+                          + screen.texts.error(modelData.reason)
                     color: modelData.level === "ERROR" ? "#b3261e" : screen.theme.foreground
-                    font.pixelSize: screen.theme.bodySize * 0.7
-                    font.family: "monospace"
+                    font.pixelSize: screen.theme.bodySize * 0.6
                 }
             }
         }
@@ -142,15 +247,41 @@ Rectangle {
         objectName: "serviceExit"
         anchors { left: parent.left; bottom: parent.bottom; margins: screen.theme.margin }
         theme: screen.theme
-        text: screen.controller.service === "open" ? qsTr("Back to kiosk mode") : qsTr("Cancel")
+        text: screen.controller.service === "open" ? qsTr("Back to kiosk mode")
+              : screen.controller.service === "locked" ? qsTr("Close") : qsTr("Cancel")
         onClicked: screen.controller.closeService()
     }
-    KioskButton {
-        objectName: "serviceRefresh"
-        visible: screen.controller.service === "open"
+    Row {  // the tools
         anchors { right: parent.right; bottom: parent.bottom; margins: screen.theme.margin }
-        theme: screen.theme
-        text: qsTr("Refresh")
-        onClicked: screen.controller.refreshService()
+        spacing: screen.theme.mm * 3
+        visible: screen.controller.service === "open"
+        KioskButton {
+            objectName: "serviceSelfTestButton"
+            theme: screen.theme
+            enabled: !screen.controller.serviceSelfTestRunning
+            text: qsTr("Self-test")
+            onClicked: screen.controller.runSelfTest()
+        }
+        KioskButton {
+            objectName: "serviceTestPrintButton"
+            theme: screen.theme
+            visible: screen.controller.receiptOffered
+            enabled: screen.controller.serviceTestPrint !== "printing"
+            text: qsTr("Test print")
+            onClicked: screen.controller.testPrint()
+        }
+        KioskButton {
+            objectName: "serviceCameraButton"
+            theme: screen.theme
+            selected: screen.controller.serviceCamera
+            text: qsTr("Camera")
+            onClicked: screen.controller.checkCamera(!screen.controller.serviceCamera)
+        }
+        KioskButton {
+            objectName: "serviceRefresh"
+            theme: screen.theme
+            text: qsTr("Refresh")
+            onClicked: screen.controller.refreshService()
+        }
     }
 }

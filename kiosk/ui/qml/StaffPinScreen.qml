@@ -1,5 +1,6 @@
-// Pension office, first visit: a member of staff unlocks the supervised enrolment with their
-// PIN on a large keypad (PinPad.qml); the flow checks it and forgets it.
+// Pension office, first visit: the kiosk has called staff (kiosk/flows/pension.py); a member
+// of staff unlocks the supervised enrolment with their PIN on a large keypad (PinPad.qml);
+// the flow checks it and forgets it.
 import QtQuick
 import QtQuick.Layouts
 
@@ -23,7 +24,12 @@ Item {
         Text {
             Layout.fillWidth: true
             wrapMode: Text.WordWrap
-            text: qsTr("You are not registered at this office yet. Please ask a member of staff to come to the kiosk.")
+            objectName: "firstVisitText"
+            // The kiosk called staff itself (the site hears it): the pensioner only waits,
+            // and the screen is not wiped meanwhile.
+            text: screen.controller.staffCalled
+                  ? qsTr("You are not registered at this office yet. A member of staff has been called and is coming to the kiosk. Please wait here.")
+                  : qsTr("You are not registered at this office yet. Please ask a member of staff to come to the kiosk.")
             color: screen.theme.foreground
             font.pixelSize: screen.theme.bodySize
         }

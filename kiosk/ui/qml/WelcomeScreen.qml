@@ -17,13 +17,27 @@ Item {
         title: screen.pension ? qsTr("Proof of life") : qsTr("Identity verification")
     }
     MouseArea {
-        // The hidden door to service mode: hold the top-left corner for 3 seconds.
+        // The hidden door to service mode: hold the top-left corner for 3 seconds. While
+        // held, a bar fills along the corner's bottom, so the technician knows it counts.
+        id: serviceCorner
         objectName: "serviceCorner"
         anchors { left: parent.left; top: parent.top }
         width: screen.theme.touchTarget
         height: screen.theme.touchTarget
         pressAndHoldInterval: 3000
         onPressAndHold: screen.controller.openService()
+        Rectangle {
+            objectName: "serviceHoldProgress"
+            anchors { left: parent.left; bottom: parent.bottom }
+            height: screen.theme.mm * 1.5
+            width: 0
+            color: screen.theme.accent
+            visible: serviceCorner.pressed
+            NumberAnimation on width {
+                running: serviceCorner.pressed
+                from: 0; to: serviceCorner.width; duration: 3000
+            }
+        }
     }
 
     ColumnLayout {
