@@ -821,6 +821,7 @@ _technical(
         "PROV_CERT_UNREADABLE",
         "PROV_CONFIG_INVALID",
         "PROV_CONFIRM_REQUIRED",
+        "PROV_GATEWAY_KEY",
         "PROV_KEY_LOCKED",
         "PROV_SITE_CA_MISMATCH",
         "PROV_SITE_CA_NOT_CA",
@@ -836,6 +837,19 @@ _technical(
     ),
     "设备的配置（证书、密钥）未完成或有误。",
     "Provisioning (certificates, keys) is incomplete or wrong.",
+)
+_technical(
+    (
+        "IDV_CALIBRATION_FORCE_UNAUDITED",
+        "IDV_CALIBRATION_LOOSER",
+        "IDV_CALIBRATION_NO_FACES",
+        "IDV_CALIBRATION_NO_FOLDER",
+        "IDV_CALIBRATION_NO_GENUINE",
+        "IDV_CALIBRATION_TOO_FEW_PEOPLE",
+        "IDV_CALIBRATION_TOO_LARGE",
+    ),
+    "人脸比对的现场校准未被接受或无法完成。",
+    "The site's face-matching calibration was refused or could not be made.",
 )
 _technical(
     (
