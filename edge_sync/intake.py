@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 from peewee import Database, IntegrityError
 
+from edge_sync.batcher import PROOFS
 from edge_sync.gateway_db import Device, DeviceKey, ReceivedResult, Rejection
-from edge_sync.merkle import audit_path, leaf_hash
 from edge_sync.rejection_limit import RejectionLimit
 from edge_sync.wire import AckMessage, ResultMessage, WireError, parse_topic
 from kiosk.security.errors import SecurityError
@@ -165,20 +165,4 @@ def ack_for_stored(row: ReceivedResult) -> AckMessage:
     batch = row.batch
     if batch is None or batch.state != "anchored":
         return AckMessage(row.result_id, "accepted")
-    members = list(
-        ReceivedResult.select(ReceivedResult.result_id, ReceivedResult.payload)
-        .where(ReceivedResult.batch == batch)
-        .order_by(ReceivedResult.result_id)
-    )
-    leaves = [leaf_hash(bytes(m.payload)) for m in members]
-    index = row.leaf_index
-    return AckMessage(
-        row.result_id,
-        "anchored",
-        batch_id=batch.batch_id,
-        tx_hash=batch.tx_hash,
-        root=bytes(batch.root),
-        leaf_index=index,
-        tree_size=batch.size,
-        path=tuple(audit_path(leaves, index)),
-    )
+    return PROOFS.ack(batch, row.result_id)

@@ -58,6 +58,31 @@ def audit_path(leaves: Sequence[bytes], index: int) -> list[bytes]:
     return [*audit_path(leaves[k:], index - k), root_of(leaves[:k])]
 
 
+def all_audit_paths(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    """Every leaf's inclusion proof at once, each equal to ``audit_path(leaves, i)``.
+
+    Why: ``audit_path`` recomputes the sibling subtrees' hashes for each leaf, so the proofs of
+    a whole batch cost O(n^2) hashes (5 s for 2,000 leaves here; a 10,000-result anchor would
+    take minutes). Here each subtree is hashed once and its hash appended to the paths of the
+    leaves beside it: n - 1 node hashes and O(n log n) appends."""
+    paths: list[list[bytes]] = [[] for _ in leaves]
+
+    def subtree(lo: int, hi: int) -> bytes:
+        if hi - lo == 1:
+            return leaves[lo]
+        mid = lo + _split(hi - lo)
+        left, right = subtree(lo, mid), subtree(mid, hi)
+        for i in range(lo, mid):
+            paths[i].append(right)
+        for i in range(mid, hi):
+            paths[i].append(left)
+        return node_hash(left, right)
+
+    if leaves:
+        subtree(0, len(leaves))
+    return paths
+
+
 def root_from_path(leaf: bytes, index: int, size: int, path: Sequence[bytes]) -> bytes | None:
     """The root that ``path`` proves ``leaf`` (at ``index`` of ``size``) belongs to, or
     ``None`` when the path has the wrong shape (RFC 9162 section 2.1.3.2)."""

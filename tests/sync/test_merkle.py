@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from edge_sync.merkle import (
     EMPTY_ROOT,
+    all_audit_paths,
     audit_path,
     leaf_hash,
     node_hash,
@@ -77,3 +78,16 @@ def test_every_leaf_has_a_proof_to_the_root(payloads):
 def test_malformed_proofs_never_crash(index, size, path):
     result = root_from_path(b"\x00" * 32, index, size, path)
     assert result is None or len(result) == 32
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=8), min_size=0, max_size=70))
+def test_every_path_at_once_is_each_path_alone(payloads):
+    """all_audit_paths (one pass, for anchoring a whole batch) gives exactly RFC 6962 PATH
+    for every leaf, and each proves its leaf to the root."""
+    leaves = [leaf_hash(p) for p in payloads]
+    paths = all_audit_paths(leaves)
+    assert paths == [audit_path(leaves, i) for i in range(len(leaves))]
+    root = root_of(leaves)
+    for i, payload in enumerate(payloads):
+        assert verify_inclusion(payload, i, len(leaves), paths[i], root)
