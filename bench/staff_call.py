@@ -42,17 +42,23 @@ from tests.harness.pki import create_test_pki  # noqa: E402
 
 
 def kiosk_config(work: Path, broker: MosquittoBroker) -> KioskConfig:
+    """A demo kiosk whose TLS identity is its device id, as the broker's ACL requires."""
     path = work / "kiosk.toml"
-    path.write_text(
-        f'[device]\nsite = "bench-site"\nmode = "demo"\nstate_dir = "{work / "state"}"\n'
-        '[camera]\nkind = "simulated_subject"\n'
-        f'[sync]\nenabled = true\nbroker_host = "{broker.host}"\nbroker_port = {broker.port}\n'
-        f'ca_file = "{broker.ca_cert}"\ncert_file = "{broker.client_cert}"\n'
-        f'key_file = "{broker.client_key}"\n',
-        encoding="utf-8",
-    )
-    config = load_config(path)
-    ensure_demo_identity(config)
+
+    def write(cert: Path, key: Path) -> KioskConfig:
+        path.write_text(
+            f'[device]\nsite = "bench-site"\nmode = "demo"\nstate_dir = "{work / "state"}"\n'
+            '[camera]\nkind = "simulated_subject"\n'
+            f'[sync]\nenabled = true\nbroker_host = "{broker.host}"\n'
+            f'broker_port = {broker.port}\nca_file = "{broker.ca_cert}"\n'
+            f'cert_file = "{cert}"\nkey_file = "{key}"\n',
+            encoding="utf-8",
+        )
+        return load_config(path)
+
+    config = write(broker.client_cert, broker.client_key)
+    device = broker.identity(ensure_demo_identity(config).device_id)
+    config = write(device.cert, device.key)
     open_from_config(config, create=True).close()
     return config
 
@@ -63,8 +69,9 @@ class Listener:
         ready = threading.Event()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-listener",
                                   protocol=mqtt.MQTTv5)  # fmt: skip
-        self.client.tls_set(ca_certs=str(broker.ca_cert), certfile=str(broker.client_cert),
-                            keyfile=str(broker.client_key))  # fmt: skip
+        monitor = broker.identity("bdmi-gateway-monitor")  # the site's reading role
+        self.client.tls_set(ca_certs=str(broker.ca_cert), certfile=str(monitor.cert),
+                            keyfile=str(monitor.key))  # fmt: skip
         self.client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
         self.client.on_subscribe = lambda *_: ready.set()
         self.client.on_message = lambda *_: self.got.set()
@@ -83,12 +90,12 @@ class Listener:
         self.client.disconnect()
 
 
-def raw_publish(broker: MosquittoBroker, topic: str, payload: bytes) -> None:
+def raw_publish(config: KioskConfig, broker: MosquittoBroker, topic: str, payload: bytes) -> None:
     """The same message with paho alone: mTLS connect, QoS 1 publish, PUBACK, disconnect."""
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-raw",
                          protocol=mqtt.MQTTv5)  # fmt: skip
-    client.tls_set(ca_certs=str(broker.ca_cert), certfile=str(broker.client_cert),
-                   keyfile=str(broker.client_key))  # fmt: skip
+    client.tls_set(ca_certs=str(broker.ca_cert), certfile=str(config.sync.cert_file),
+                   keyfile=str(config.sync.key_file))  # fmt: skip
     client.connect(broker.host, broker.port)
     client.loop_start()
     try:
@@ -115,7 +122,7 @@ def main() -> int:
         times: dict[str, list[float]] = {"raw": [], "forward": []}
         for _ in range(args.rounds):
             started = time.perf_counter()
-            raw_publish(broker, topic, payload)
+            raw_publish(config, broker, topic, payload)
             listener.wait()
             times["raw"].append(time.perf_counter() - started)
 

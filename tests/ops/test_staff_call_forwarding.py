@@ -31,8 +31,10 @@ class Subscriber:
         subscribed = threading.Event()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="staff-call-listener",
                                   protocol=mqtt.MQTTv5)  # fmt: skip
-        self.client.tls_set(ca_certs=str(broker.ca_cert), certfile=str(broker.client_cert),
-                            keyfile=str(broker.client_key))  # fmt: skip
+        # The site's dashboard reads every kiosk's calls: the broker ACL's monitoring role.
+        identity = broker.identity("bdmi-gateway-monitor")
+        self.client.tls_set(ca_certs=str(broker.ca_cert), certfile=str(identity.cert),
+                            keyfile=str(identity.key))  # fmt: skip
         self.client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
         self.client.on_subscribe = lambda *_: subscribed.set()
 
