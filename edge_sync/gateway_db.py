@@ -19,6 +19,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
+    SqliteDatabase,
     TextField,
 )
 from playhouse.db_url import connect
@@ -81,13 +82,28 @@ class Rejection(_Base):
 MODELS = (Device, DeviceKey, Batch, ReceivedResult, Rejection)
 
 
+class GatewaySqlite(SqliteDatabase):
+    """SQLite for one gateway's threads (intake, anchoring, follow-ups).
+
+    Every transaction begins IMMEDIATE: a deferred one that has read cannot take the write
+    lock once another thread wrote meanwhile, and SQLite then fails at once with "database is
+    locked" instead of waiting (tests/sync/test_gateway_db_concurrency.py). The pragmas are
+    given to the constructor so that *every* thread's connection gets them, not only the one
+    that opened the file."""
+
+    def begin(self, lock_type: str | None = None) -> None:
+        super().begin(lock_type or "IMMEDIATE")
+
+
+SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": "full", "busy_timeout": 10_000}
+
+
 def open_gateway_db(url: str) -> Database:
     """Connect, bind the models, create missing tables (idempotent)."""
-    database = connect(url)
-    if url.startswith("sqlite"):
-        database.pragma("journal_mode", "wal")
-        database.pragma("synchronous", "full")
-        database.pragma("busy_timeout", 10000)
+    if url.startswith("sqlite:///"):
+        database: Database = GatewaySqlite(url.removeprefix("sqlite:///"), pragmas=SQLITE_PRAGMAS)
+    else:
+        database = connect(url)
     proxy.initialize(database)
     database.create_tables(MODELS, safe=True)
     return database
