@@ -58,6 +58,8 @@ def _verification(
         "liveness": liveness_policy(config),
         "clock": clock,
         "inactivity_s": float(config.ui.inactivity_timeout_s),
+        "inactivity_warning_s": float(config.ui.inactivity_warning_s),
+        "result_display_s": float(config.ui.result_display_s),
         "language": config.ui.default_language,
         "rng": rng or random.SystemRandom(),
     }

@@ -19,7 +19,7 @@ from kiosk import __version__
 from kiosk.config import ConfigError, KioskConfig, load_config, resolve_path
 from kiosk.flows.service import ServiceGate
 from kiosk.log import RecentReasons, configure_logging
-from kiosk.ui.controller import KioskController, QrProvider
+from kiosk.ui.controller import KioskController, QrProvider, SiteSettings
 from kiosk.ui.voice import Voice
 from kiosk.ui.watchdog import Keepalive, kiosk_status
 
@@ -47,6 +47,19 @@ class KioskUi:
         self.controller = KioskController(
             self.engine, config.ui.default_language, config.device.flow
         )
+        self.controller.site_defaults(
+            SiteSettings(
+                language=config.ui.default_language,
+                large_text=config.ui.large_text,
+                high_contrast=config.ui.high_contrast,
+            )
+        )
+        self.controller.insurer_names = dict(config.consent.insurer_names)
+        self.controller.reader_places = [
+            {"kind": kind, "placement": reader.placement}
+            for kind, reader in (("sam", config.readers.sam), ("pcsc", config.readers.pcsc))
+            if reader is not None
+        ]
         self.engine.addImageProvider("preview", self.controller.preview)
         self.engine.addImageProvider("qr", QrProvider())
         self.voice = Voice(config.ui.voice_prompts)
@@ -65,8 +78,6 @@ class KioskUi:
             {
                 "controller": self.controller,
                 "fullScreen": config.ui.fullscreen,
-                "largeText": config.ui.large_text,
-                "highContrast": config.ui.high_contrast,
             }
         )
         self.engine.load(QML_MAIN)

@@ -2,44 +2,72 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>Banner</name>
+    <message>
+        <location filename="../qml/Banner.qml" line="44"/>
+        <source>Staff are coming</source>
+        <translation>工作人员马上就到</translation>
+    </message>
+    <message>
+        <location filename="../qml/Banner.qml" line="45"/>
+        <source>Call staff</source>
+        <translation>呼叫工作人员</translation>
+    </message>
+    <message>
+        <location filename="../qml/Banner.qml" line="52"/>
+        <source>Repeat</source>
+        <translation>再听一遍</translation>
+    </message>
+    <message>
+        <location filename="../qml/Banner.qml" line="58"/>
+        <source>High contrast</source>
+        <translation>高对比度</translation>
+    </message>
+    <message>
+        <location filename="../qml/Banner.qml" line="65"/>
+        <source>Larger text</source>
+        <translation>大字体</translation>
+    </message>
+</context>
+<context>
     <name>ConsentScreen</name>
     <message>
-        <location filename="../qml/ConsentScreen.qml" line="18"/>
+        <location filename="../qml/ConsentScreen.qml" line="13"/>
         <source>Insurance consent</source>
         <translation>保险授权</translation>
     </message>
     <message>
-        <location filename="../qml/ConsentScreen.qml" line="28"/>
+        <location filename="../qml/ConsentScreen.qml" line="30"/>
         <source>%1 asks for your consent to see the following records:</source>
         <translation>%1 请求您授权查阅以下记录：</translation>
     </message>
     <message>
-        <location filename="../qml/ConsentScreen.qml" line="51"/>
+        <location filename="../qml/ConsentScreen.qml" line="58"/>
         <source>Purpose: %1</source>
         <translation>用途：%1</translation>
     </message>
     <message>
-        <location filename="../qml/ConsentScreen.qml" line="59"/>
+        <location filename="../qml/ConsentScreen.qml" line="66"/>
         <source>For %1 days, until %2. You can withdraw it at any time at the hospital&apos;s desk.</source>
         <translation>有效期 %1 天，至 %2。您可以随时在医院服务台撤回授权。</translation>
     </message>
     <message>
-        <location filename="../qml/ConsentScreen.qml" line="67"/>
+        <location filename="../qml/ConsentScreen.qml" line="74"/>
         <source>Your name and document number are not sent: the insurer receives a signed record of your answer only.</source>
         <translation>不会发送您的姓名和证件号码：保险公司只收到您答复的签名记录。</translation>
     </message>
     <message>
-        <location filename="../qml/ConsentScreen.qml" line="78"/>
+        <location filename="../qml/ConsentScreen.qml" line="88"/>
         <source>Decline</source>
         <translation>不同意</translation>
     </message>
     <message>
-        <location filename="../qml/ConsentScreen.qml" line="85"/>
+        <location filename="../qml/ConsentScreen.qml" line="95"/>
         <source>I agree</source>
         <translation>我同意</translation>
     </message>
     <message>
-        <location filename="../qml/ConsentScreen.qml" line="93"/>
+        <location filename="../qml/ConsentScreen.qml" line="104"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -47,22 +75,22 @@
 <context>
     <name>FaceScreen</name>
     <message>
-        <location filename="../qml/FaceScreen.qml" line="17"/>
+        <location filename="../qml/FaceScreen.qml" line="13"/>
         <source>Enrolment, supervised by staff</source>
         <translation>工作人员陪同登记</translation>
     </message>
     <message>
-        <location filename="../qml/FaceScreen.qml" line="18"/>
+        <location filename="../qml/FaceScreen.qml" line="13"/>
         <source>Face check</source>
         <translation>人脸核验</translation>
     </message>
     <message>
-        <location filename="../qml/FaceScreen.qml" line="67"/>
+        <location filename="../qml/FaceScreen.qml" line="62"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../qml/FaceScreen.qml" line="75"/>
+        <location filename="../qml/FaceScreen.qml" line="74"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -70,12 +98,12 @@
 <context>
     <name>LookupScreen</name>
     <message>
-        <location filename="../qml/LookupScreen.qml" line="13"/>
+        <location filename="../qml/LookupScreen.qml" line="9"/>
         <source>Proof of life</source>
         <translation>领取养老金资格认证</translation>
     </message>
     <message>
-        <location filename="../qml/LookupScreen.qml" line="17"/>
+        <location filename="../qml/LookupScreen.qml" line="16"/>
         <source>Looking up your registration</source>
         <translation>正在查询您的登记信息</translation>
     </message>
@@ -88,22 +116,17 @@
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="60"/>
-        <source>Waiting to sync: %1</source>
-        <translation>待同步：%1</translation>
-    </message>
-    <message>
-        <location filename="../qml/Main.qml" line="77"/>
+        <location filename="../qml/Main.qml" line="98"/>
         <source>Are you still there?</source>
         <translation>您还在吗？</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="84"/>
+        <location filename="../qml/Main.qml" line="107"/>
         <source>Everything will be cleared in %1 s.</source>
         <translation>%1 秒后将清除所有信息。</translation>
     </message>
     <message>
-        <location filename="../qml/Main.qml" line="93"/>
+        <location filename="../qml/Main.qml" line="118"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
@@ -111,37 +134,47 @@
 <context>
     <name>MrzEntryScreen</name>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="34"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="18"/>
         <source>Passport: enter the photo page details</source>
         <translation>护照：请输入照片页上的信息</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="44"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="112"/>
         <source>The chip needs three details printed on the photo page. Leave the passport on the reader.</source>
         <translation>芯片需要照片页上印的三项信息。请把护照留在读卡器上。</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="50"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="43"/>
         <source>Document number</source>
         <translation>证件号码</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="51"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="44"/>
         <source>Date of birth (YYMMDD)</source>
         <translation>出生日期（年年月月日日）</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="52"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="45"/>
+        <source>For example 15 March 1949: 490315</source>
+        <translation>例如 1949年3月15日：490315</translation>
+    </message>
+    <message>
+        <location filename="../qml/MrzEntryScreen.qml" line="46"/>
         <source>Date of expiry (YYMMDD)</source>
         <translation>有效期至（年年月月日日）</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="117"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="47"/>
+        <source>For example 1 July 2031: 310701</source>
+        <translation>例如 2031年7月1日：310701</translation>
+    </message>
+    <message>
+        <location filename="../qml/MrzEntryScreen.qml" line="140"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="126"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="150"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
@@ -162,27 +195,17 @@
 <context>
     <name>PresentDocumentScreen</name>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="15"/>
-        <source>Proof of life</source>
-        <translation>领取养老金资格认证</translation>
-    </message>
-    <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="16"/>
-        <source>Identity verification</source>
-        <translation>身份核验</translation>
-    </message>
-    <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="25"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="12"/>
         <source>Present your document</source>
         <translation>请出示您的证件</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="55"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="56"/>
         <source>ID card: place it on the reader</source>
         <translation>身份证：请放在读卡器上</translation>
     </message>
     <message>
-        <location filename="../qml/PresentDocumentScreen.qml" line="61"/>
+        <location filename="../qml/PresentDocumentScreen.qml" line="57"/>
         <source>Passport: open it at the photo page and lay it on the reader</source>
         <translation>护照：请翻开照片页，放在读卡器上</translation>
     </message>
@@ -195,27 +218,17 @@
 <context>
     <name>ReadingScreen</name>
     <message>
-        <location filename="../qml/ReadingScreen.qml" line="15"/>
-        <source>Proof of life</source>
-        <translation>领取养老金资格认证</translation>
-    </message>
-    <message>
-        <location filename="../qml/ReadingScreen.qml" line="16"/>
-        <source>Identity verification</source>
-        <translation>身份核验</translation>
-    </message>
-    <message>
-        <location filename="../qml/ReadingScreen.qml" line="24"/>
+        <location filename="../qml/ReadingScreen.qml" line="11"/>
         <source>Reading your document</source>
         <translation>正在读取证件</translation>
     </message>
     <message>
-        <location filename="../qml/ReadingScreen.qml" line="38"/>
+        <location filename="../qml/ReadingScreen.qml" line="43"/>
         <source>Leave it on the reader until this is done.</source>
         <translation>读取完成前请不要移开证件。</translation>
     </message>
     <message>
-        <location filename="../qml/ReadingScreen.qml" line="47"/>
+        <location filename="../qml/ReadingScreen.qml" line="55"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -223,107 +236,107 @@
 <context>
     <name>ResultScreen</name>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="20"/>
+        <location filename="../qml/ResultScreen.qml" line="17"/>
         <source>Proof of life</source>
         <translation>领取养老金资格认证</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="21"/>
+        <location filename="../qml/ResultScreen.qml" line="18"/>
         <source>Insurance consent</source>
         <translation>保险授权</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="22"/>
+        <location filename="../qml/ResultScreen.qml" line="19"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="31"/>
+        <location filename="../qml/ResultScreen.qml" line="37"/>
         <source>Your proof of life is recorded</source>
         <translation>您的资格认证已完成</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="32"/>
+        <location filename="../qml/ResultScreen.qml" line="38"/>
         <source>Your consent is recorded</source>
         <translation>您的授权已记录</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="33"/>
+        <location filename="../qml/ResultScreen.qml" line="39"/>
         <source>Your refusal is recorded</source>
         <translation>您的拒绝已记录</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="34"/>
+        <location filename="../qml/ResultScreen.qml" line="40"/>
         <source>You are checked in</source>
         <translation>登记成功</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="35"/>
+        <location filename="../qml/ResultScreen.qml" line="41"/>
         <source>Please see the staff at the desk</source>
         <translation>请到服务台找工作人员</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="43"/>
+        <location filename="../qml/ResultScreen.qml" line="51"/>
         <source>Your reference</source>
         <translation>您的登记号</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="63"/>
+        <location filename="../qml/ResultScreen.qml" line="71"/>
         <source>%1 may see the records you agreed to until %2.</source>
         <translation>%1 可在 %2 之前查阅您同意的记录。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="65"/>
+        <location filename="../qml/ResultScreen.qml" line="73"/>
         <source>%1 will not see your records.</source>
         <translation>%1 不会看到您的记录。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="86"/>
+        <location filename="../qml/ResultScreen.qml" line="87"/>
         <source>Valid until %1</source>
         <translation>有效期至 %1</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="92"/>
+        <location filename="../qml/ResultScreen.qml" line="96"/>
         <source>Next proof due from %1</source>
         <translation>下次认证时间：%1 起</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="105"/>
+        <location filename="../qml/ResultScreen.qml" line="108"/>
         <source>We could not confirm your identity automatically. A member of staff will help you.</source>
         <translation>无法自动确认您的身份，工作人员将为您办理。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="107"/>
+        <location filename="../qml/ResultScreen.qml" line="110"/>
         <source>Your face did not match the photo in your document.</source>
         <translation>您的面部与证件照片不符。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="108"/>
+        <location filename="../qml/ResultScreen.qml" line="111"/>
         <source>The face check was not completed.</source>
         <translation>面部核验未完成。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="118"/>
+        <location filename="../qml/ResultScreen.qml" line="121"/>
         <source>Printing your receipt…</source>
         <translation>正在打印凭条…</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="119"/>
+        <location filename="../qml/ResultScreen.qml" line="122"/>
         <source>Your receipt is printed. Please take it.</source>
         <translation>凭条已打印，请取走。</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="154"/>
+        <location filename="../qml/ResultScreen.qml" line="172"/>
         <source>Try printing again</source>
         <translation>重新打印</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="155"/>
+        <location filename="../qml/ResultScreen.qml" line="173"/>
         <source>Print receipt</source>
         <translation>打印凭条</translation>
     </message>
     <message>
-        <location filename="../qml/ResultScreen.qml" line="165"/>
+        <location filename="../qml/ResultScreen.qml" line="182"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -331,17 +344,17 @@
 <context>
     <name>SavingScreen</name>
     <message>
-        <location filename="../qml/SavingScreen.qml" line="13"/>
+        <location filename="../qml/SavingScreen.qml" line="10"/>
         <source>Proof of life</source>
         <translation>领取养老金资格认证</translation>
     </message>
     <message>
-        <location filename="../qml/SavingScreen.qml" line="14"/>
+        <location filename="../qml/SavingScreen.qml" line="10"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/SavingScreen.qml" line="18"/>
+        <location filename="../qml/SavingScreen.qml" line="17"/>
         <source>One moment, please</source>
         <translation>请稍候</translation>
     </message>
@@ -349,63 +362,63 @@
 <context>
     <name>ServiceScreen</name>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="20"/>
+        <location filename="../qml/ServiceScreen.qml" line="22"/>
         <source>Service mode</source>
         <translation>维护模式</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="34"/>
+        <location filename="../qml/ServiceScreen.qml" line="36"/>
         <source>Staff and technicians: enter the service PIN.</source>
         <translation>工作人员和技术人员：请输入维护密码。</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="43"/>
+        <location filename="../qml/ServiceScreen.qml" line="45"/>
         <source>Wrong PIN. Attempts left: %1</source>
         <translation>密码错误。剩余尝试次数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="69"/>
+        <location filename="../qml/ServiceScreen.qml" line="71"/>
         <source>Devices</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="78"/>
-        <location filename="../qml/ServiceScreen.qml" line="100"/>
+        <location filename="../qml/ServiceScreen.qml" line="80"/>
+        <location filename="../qml/ServiceScreen.qml" line="102"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="91"/>
+        <location filename="../qml/ServiceScreen.qml" line="93"/>
         <source>Results to sync</source>
         <translation>待同步结果</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="107"/>
+        <location filename="../qml/ServiceScreen.qml" line="109"/>
         <source>Oldest unsent: %1 s</source>
         <translation>最早未发送：%1 秒</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="117"/>
+        <location filename="../qml/ServiceScreen.qml" line="119"/>
         <source>Recent errors</source>
         <translation>最近错误</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="121"/>
+        <location filename="../qml/ServiceScreen.qml" line="123"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="145"/>
+        <location filename="../qml/ServiceScreen.qml" line="147"/>
         <source>Back to kiosk mode</source>
         <translation>返回自助模式</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="145"/>
+        <location filename="../qml/ServiceScreen.qml" line="147"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../qml/ServiceScreen.qml" line="153"/>
+        <location filename="../qml/ServiceScreen.qml" line="155"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
@@ -413,27 +426,27 @@
 <context>
     <name>StaffPinScreen</name>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="17"/>
+        <location filename="../qml/StaffPinScreen.qml" line="12"/>
         <source>First visit: enrolment with staff</source>
         <translation>首次认证：请工作人员协助登记</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="26"/>
+        <location filename="../qml/StaffPinScreen.qml" line="22"/>
         <source>You are not registered at this office yet. Please ask a member of staff to come to the kiosk.</source>
         <translation>您尚未在本机构登记。请联系工作人员到自助机旁协助。</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="33"/>
+        <location filename="../qml/StaffPinScreen.qml" line="29"/>
         <source>Staff: enter your PIN to supervise the enrolment.</source>
         <translation>工作人员：请输入您的密码以确认登记。</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="42"/>
+        <location filename="../qml/StaffPinScreen.qml" line="38"/>
         <source>Wrong PIN. Attempts left: %1</source>
         <translation>密码错误。剩余尝试次数：%1</translation>
     </message>
     <message>
-        <location filename="../qml/StaffPinScreen.qml" line="57"/>
+        <location filename="../qml/StaffPinScreen.qml" line="55"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -679,49 +692,39 @@
 <context>
     <name>WelcomeScreen</name>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="17"/>
+        <location filename="../qml/WelcomeScreen.qml" line="14"/>
         <source>Identity verification</source>
         <translation>身份核验</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="17"/>
+        <location filename="../qml/WelcomeScreen.qml" line="14"/>
         <source>Proof of life</source>
         <translation>领取养老金资格认证</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="35"/>
+        <location filename="../qml/WelcomeScreen.qml" line="25"/>
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="46"/>
+        <location filename="../qml/WelcomeScreen.qml" line="35"/>
         <source>Prove for your pension that you are alive, with your resident ID card and your face.</source>
         <translation>使用居民身份证和人脸完成领取养老金资格认证。</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="47"/>
+        <location filename="../qml/WelcomeScreen.qml" line="36"/>
         <source>Verify your identity with your ID card or passport and your face.</source>
         <translation>请使用身份证或护照，并通过人脸完成身份核验。</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="72"/>
+        <location filename="../qml/WelcomeScreen.qml" line="49"/>
         <source>Start verification</source>
         <translation>开始核验</translation>
     </message>
     <message>
-        <location filename="../qml/WelcomeScreen.qml" line="72"/>
+        <location filename="../qml/WelcomeScreen.qml" line="49"/>
         <source>Getting ready…</source>
         <translation>正在准备…</translation>
-    </message>
-    <message>
-        <location filename="../qml/WelcomeScreen.qml" line="99"/>
-        <source>Larger text</source>
-        <translation>大字体</translation>
-    </message>
-    <message>
-        <location filename="../qml/WelcomeScreen.qml" line="106"/>
-        <source>High contrast</source>
-        <translation>高对比度</translation>
     </message>
 </context>
 </TS>

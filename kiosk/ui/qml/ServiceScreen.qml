@@ -17,6 +17,8 @@ Rectangle {
         id: banner
         anchors { left: parent.left; right: parent.right; top: parent.top }
         theme: screen.theme
+        controller: screen.controller
+        settingsShown: false  // the technician's screen: no patient settings here
         title: qsTr("Service mode")
     }
 
@@ -41,7 +43,7 @@ Rectangle {
                 visible: screen.controller.serviceError === "UI_PIN_WRONG"
                 wrapMode: Text.WordWrap
                 text: qsTr("Wrong PIN. Attempts left: %1").arg(screen.controller.serviceAttemptsLeft)
-                color: "#b3261e"
+                color: screen.theme.danger
                 font.pixelSize: screen.theme.bodySize
             }
         }
@@ -78,7 +80,7 @@ Rectangle {
                     text: qsTr("%1: %2").arg(screen.texts.device(modelData.name))
                                          .arg(screen.texts.deviceState(modelData.state))
                           + (modelData.reason !== "" ? "\n" + modelData.reason : "")
-                    color: modelData.state === "unavailable" ? "#b3261e" : screen.theme.foreground
+                    color: modelData.state === "unavailable" ? screen.theme.danger : screen.theme.foreground
                     font.pixelSize: screen.theme.bodySize * 0.7
                 }
             }
@@ -130,7 +132,7 @@ Rectangle {
                     wrapMode: Text.WrapAtWordBoundaryOrAnywhere
                     objectName: "recentError_" + modelData.reason
                     text: modelData.time + "\n" + modelData.reason
-                    color: modelData.level === "ERROR" ? "#b3261e" : screen.theme.foreground
+                    color: modelData.level === "ERROR" ? screen.theme.danger : screen.theme.foreground
                     font.pixelSize: screen.theme.bodySize * 0.7
                     font.family: "monospace"
                 }
