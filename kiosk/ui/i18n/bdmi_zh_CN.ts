@@ -73,6 +73,85 @@
     </message>
 </context>
 <context>
+    <name>DemoPanel</name>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="16"/>
+        <location filename="../qml/DemoPanel.qml" line="28"/>
+        <source>Demo control panel</source>
+        <translation>演示控制面板</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="37"/>
+        <source>Opening the simulated devices…</source>
+        <translation>正在打开模拟设备…</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="45"/>
+        <source>ID card reader</source>
+        <translation>身份证读卡器</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="46"/>
+        <source>Put the ID card on</source>
+        <translation>放上身份证</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="47"/>
+        <source>Take it away</source>
+        <translation>拿走</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="48"/>
+        <source>A wrong card (transit card)</source>
+        <translation>错误的卡（交通卡）</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="49"/>
+        <source>Passport reader</source>
+        <translation>护照读卡器</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="50"/>
+        <source>Lay the passport down</source>
+        <translation>放上护照</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="52"/>
+        <source>Lift it</source>
+        <translation>拿起</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="53"/>
+        <source>The person at the camera</source>
+        <translation>摄像头前的人</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="54"/>
+        <source>Follows the prompts</source>
+        <translation>按提示做</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="55"/>
+        <source>Stays silent</source>
+        <translation>不做动作</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="56"/>
+        <source>Is someone else</source>
+        <translation>是另一个人</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="101"/>
+        <source>The person&apos;s choice applies from the next face check. Someone else is caught against the passport&apos;s chip photo; an ID card&apos;s photo cannot be decoded here, so with the ID card the check is the liveness only.</source>
+        <translation>此选择从下一次人脸核验起生效。换人只能与护照芯片照片比对发现；此处无法解码身份证照片，因此使用身份证时只核验活体。</translation>
+    </message>
+    <message>
+        <location filename="../qml/DemoPanel.qml" line="108"/>
+        <source>Kiosk screen: %1</source>
+        <translation>自助机界面：%1</translation>
+    </message>
+</context>
+<context>
     <name>FaceScreen</name>
     <message>
         <location filename="../qml/FaceScreen.qml" line="13"/>
