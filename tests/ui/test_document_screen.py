@@ -137,3 +137,12 @@ def test_the_insurer_is_named_in_the_sessions_language(qtbot, demo_config_file):
         assert not any("平安健康" in t for t in visible_texts(ui))
     finally:
         ui.close()
+
+
+def test_the_field_an_mrz_error_names_is_marked(qtbot, ui):
+    _show(qtbot, ui, View(step=Step.MRZ_ENTRY, language="en", error="DRV_MRZ_DATE",
+                          field="birth_date"))  # fmt: skip
+    birth = find(ui, "mrzBirthFieldLabel").property("color")
+    other = find(ui, "mrzNumberFieldLabel").property("color")
+    assert birth != other  # the date of birth's label in the error colour, the others not
+    assert find(ui, "mrzExpiryFieldLabel").property("color") == other

@@ -40,10 +40,13 @@ Item {
             // Dates as the photo page's machine-readable lines print them: year, month, day,
             // two digits each; the example says how a real date becomes six digits.
             model: [
-                { "key": "number", "label": qsTr("Document number"), "name": "mrzNumberField" },
+                { "key": "number", "label": qsTr("Document number"), "name": "mrzNumberField",
+                  "field": "document_number" },
                 { "key": "birth", "label": qsTr("Date of birth (YYMMDD)"), "name": "mrzBirthField",
+                  "field": "birth_date",
                   "example": qsTr("For example 15 March 1949: 490315") },
                 { "key": "expiry", "label": qsTr("Date of expiry (YYMMDD)"), "name": "mrzExpiryField",
+                  "field": "expiry_date",
                   "example": qsTr("For example 1 July 2031: 310701") }
             ]
             ColumnLayout {
@@ -55,7 +58,9 @@ Item {
                     Layout.fillWidth: true
                     wrapMode: Text.WordWrap
                     text: entry.modelData.label
-                    color: screen.controller.mrzField === entry.modelData.key
+                    objectName: entry.modelData.name + "Label"
+                    // the field an error names (drivers/mrz: document_number, birth_date...)
+                    color: screen.controller.mrzField === entry.modelData.field
                            ? screen.theme.danger : screen.theme.muted
                     font.pixelSize: screen.theme.smallSize
                 }
