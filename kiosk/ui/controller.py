@@ -152,10 +152,10 @@ class KioskController(QObject):
         self._language_reset.setInterval(0)
         self._language_reset.timeout.connect(lambda: self.setLanguage(self._site.language))
         self.insurer_names: dict[str, str] = {}
+        """The insurer's name by language, from the config; the terms' own name otherwise."""
         self.reader_places: list[dict[str, str]] = []
         """The configured readers and where they sit (``{"kind": "sam", "placement": ...}``),
         set by the app before the QML loads: the document screen draws them there."""
-        """The insurer's name by language, from the config; the terms' own name otherwise."""
         self.setLanguage(language)
 
     def site_defaults(self, settings: SiteSettings) -> None:

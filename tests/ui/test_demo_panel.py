@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QWindow
 from PySide6.QtTest import QTest
 
+from drivers.sam.frame import Command
 from kiosk.idv.gestures import Gesture
 from kiosk.ui.app import KioskUi, show_demo_panel
 from tests.ui.kiosk_window import running_kiosk
@@ -73,7 +74,11 @@ def test_a_wrong_card_from_the_panel_is_named(qtbot, kiosk):
     tap(qtbot, ui, "startButton")
     qtbot.waitUntil(lambda: ui.controller.error == "DRV_SAM_CARD_TYPE", timeout=30_000)
     qtbot.waitUntil(lambda: shown(ui, "documentError"), timeout=5_000)
+    sam = ui.runner.simulators["sam"]
+    seen = len(sam.received)
     press(qtbot, panel, "demoRemoveIdCard")
+    # The refused card is read again only once it has left: two polls see the reader empty.
+    qtbot.waitUntil(lambda: sam.received[seen:].count(Command.FIND_CARD) >= 2, timeout=10_000)
     press(qtbot, panel, "demoInsertIdCard")
     at(qtbot, ui, "face")
     tap(qtbot, ui, "backButton")
