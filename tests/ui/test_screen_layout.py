@@ -31,8 +31,11 @@ from kiosk.flows.pension import LifeCertificate, PensionStep, PensionView
 from kiosk.flows.verification import Step, View
 from kiosk.idv.decision import Decision
 from kiosk.idv.gestures import Gesture
+from kiosk.security.pin import DEMO_PIN
 from kiosk.ui.app import KioskUi
-from tests.ui.test_welcome import rendered, screenshot, tap
+from tests.ui.kiosk_window import running_kiosk
+from tests.ui.test_service_mode import enter, hold_corner
+from tests.ui.test_welcome import find, rendered, screenshot, tap
 
 pytestmark = pytest.mark.ui
 
@@ -251,9 +254,10 @@ def _walk(root: QQuickItem) -> tuple[list[Found], list[Found], list[QRectF]]:
     return texts, controls, banners
 
 
-def layout_faults(ui: KioskUi) -> list[str]:
+def layout_faults(ui: KioskUi, root: QQuickItem | None = None) -> list[str]:
+    """What is wrong with the layout of ``root`` (default: the whole window)."""
     window = QRectF(0, 0, ui.window.width(), ui.window.height())
-    texts, controls, banners = _walk(ui.window.contentItem())
+    texts, controls, banners = _walk(root or ui.window.contentItem())
     faults: list[str] = []
     for found in texts:
         item, rect = found.item, found.rect
@@ -314,3 +318,36 @@ def test_every_screen_holds_its_layout(qtbot, ui, flow_config, mode):
             screenshot(ui, f"large_{state}_{mode.language}")
     report = "\n".join(f"{state}: {f}" for state, found in faults.items() for f in found)
     assert not faults, f"{len(report.splitlines())} layout faults in {mode.name}:\n{report}"
+
+
+# -- the service mode, over the welcome screen -----------------------------------------------
+@pytest.fixture
+def running(qtbot, demo_config_file: Path) -> Iterator[KioskUi]:
+    with running_kiosk(qtbot, demo_config_file) as kiosk:
+        kiosk.runner.simulators["sam"].remove_card()
+        yield kiosk
+
+
+def test_the_service_mode_holds_its_layout(qtbot, running):
+    """The PIN pad and the health view in every mode: the technician reads them in the
+    language and size the kiosk is in."""
+    ui, faults = running, {}
+    for mode in MODES:
+        ui.controller.setLanguage(mode.language)
+        ui.controller.setLargeText(mode.large)
+        ui.controller.setHighContrast(mode.contrast)
+        hold_corner(qtbot, ui, 3400)
+        qtbot.waitUntil(lambda: ui.controller.service == "pin", timeout=5_000)
+        rendered(qtbot, ui)
+        faults[f"{mode.name} pin"] = layout_faults(ui, find(ui, "serviceScreen"))
+        enter(qtbot, ui, DEMO_PIN)
+        qtbot.waitUntil(lambda: ui.controller.service == "open", timeout=5_000)
+        rendered(qtbot, ui)
+        rendered(qtbot, ui)
+        faults[f"{mode.name} open"] = layout_faults(ui, find(ui, "serviceScreen"))
+        if mode.large and not mode.contrast:
+            screenshot(ui, f"large_service_{mode.language}")
+        tap(qtbot, ui, "serviceExit")
+        qtbot.waitUntil(lambda: ui.controller.service == "", timeout=5_000)
+    report = "\n".join(f"{state}: {f}" for state, found in faults.items() for f in found)
+    assert not report, report
