@@ -26,7 +26,8 @@ from tests.ui.test_screen_layout import MODES, set_mode
 from tests.ui.test_welcome import find, rendered, screenshot, shown, tap
 
 pytestmark = pytest.mark.ui
-SETTINGS = ("languageZh", "languageEn", "largeTextToggle", "highContrastToggle", "repeatButton",
+SETTINGS = ("languageZh", "languageEn", "largeTextToggle", "highContrastToggle", "volumeButton",
+            "repeatButton",
             "callStaffButton")  # fmt: skip
 
 

@@ -14,17 +14,22 @@
         <translation>呼叫工作人员</translation>
     </message>
     <message>
-        <location filename="../qml/Banner.qml" line="52"/>
+        <location filename="../qml/Banner.qml" line="58"/>
+        <source>Volume %1</source>
+        <translation>音量 %1</translation>
+    </message>
+    <message>
+        <location filename="../qml/Banner.qml" line="66"/>
         <source>Repeat</source>
         <translation>再听一遍</translation>
     </message>
     <message>
-        <location filename="../qml/Banner.qml" line="58"/>
+        <location filename="../qml/Banner.qml" line="72"/>
         <source>High contrast</source>
         <translation>高对比度</translation>
     </message>
     <message>
-        <location filename="../qml/Banner.qml" line="65"/>
+        <location filename="../qml/Banner.qml" line="79"/>
         <source>Larger text</source>
         <translation>大字体</translation>
     </message>
@@ -218,7 +223,7 @@
         <translation>护照：请输入照片页上的信息</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="112"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="117"/>
         <source>The chip needs three details printed on the photo page. Leave the passport on the reader.</source>
         <translation>芯片需要照片页上印的三项信息。请把护照留在读卡器上。</translation>
     </message>
@@ -228,32 +233,32 @@
         <translation>证件号码</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="44"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="45"/>
         <source>Date of birth (YYMMDD)</source>
         <translation>出生日期（年年月月日日）</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="45"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="47"/>
         <source>For example 15 March 1949: 490315</source>
         <translation>例如 1949年3月15日：490315</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="46"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="48"/>
         <source>Date of expiry (YYMMDD)</source>
         <translation>有效期至（年年月月日日）</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="47"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="50"/>
         <source>For example 1 July 2031: 310701</source>
         <translation>例如 2031年7月1日：310701</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="140"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="145"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../qml/MrzEntryScreen.qml" line="150"/>
+        <location filename="../qml/MrzEntryScreen.qml" line="155"/>
         <source>Continue</source>
         <translation>继续</translation>
     </message>

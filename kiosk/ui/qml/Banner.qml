@@ -47,6 +47,20 @@ Rectangle {
                 onClicked: if (banner.controller.callStaff) banner.controller.callStaff()
             }
             SettingButton {
+                // Loud, medium, soft, round again. The level is the controller's `volume`
+                // and `setVolume(percent)` (the reasons branch: voice); guarded until then.
+                objectName: "volumeButton"
+                readonly property var levels: [100, 60, 30]
+                readonly property int level: typeof banner.controller.volume === "number"
+                                             ? banner.controller.volume : 100
+                readonly property int step: level >= 100 ? 0 : level >= 60 ? 1 : 2
+                theme: banner.theme
+                text: qsTr("Volume %1").arg(["\u25AE\u25AE\u25AE", "\u25AE\u25AE\u25AF",
+                                              "\u25AE\u25AF\u25AF"][step])
+                onClicked: if (banner.controller.setVolume)
+                               banner.controller.setVolume(levels[(step + 1) % levels.length])
+            }
+            SettingButton {
                 objectName: "repeatButton"
                 theme: banner.theme
                 text: qsTr("Repeat")
