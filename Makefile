@@ -9,13 +9,14 @@ CONFIG ?= kiosk/config/demo.toml
 setup:
 	@./bootstrap.sh
 
-# Runs the kiosk on simulated devices. Without a display it runs on a virtual one (Xvfb).
+# Runs the kiosk on simulated devices, in a 1280x800 window with the demo control panel
+# beside it (kiosk/ui/demo_panel.py). Without a display it runs on a virtual one (Xvfb).
 demo: setup
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
-	  $(VENV)/bin/bdmi-kiosk --config $(CONFIG); \
+	  $(VENV)/bin/bdmi-kiosk --config $(CONFIG) --demo-panel; \
 	else \
-	  echo "no DISPLAY: running on a virtual screen (Xvfb); set DISPLAY to see the window"; \
-	  xvfb-run -a -s "-screen 0 1280x800x24" $(VENV)/bin/bdmi-kiosk --config $(CONFIG); \
+	  echo "no DISPLAY: running on a virtual screen (Xvfb); set DISPLAY to see the windows"; \
+	  xvfb-run -a -s "-screen 0 1720x800x24" $(VENV)/bin/bdmi-kiosk --config $(CONFIG) --demo-panel; \
 	fi
 
 # The whole suite: lint, then pytest (real Mosquitto, pcscd+vpcd, neo-go, Xvfb).

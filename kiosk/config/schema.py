@@ -60,13 +60,38 @@ class UiConfig(_Strict):
     fullscreen: bool = True
     large_text: bool = False
     high_contrast: bool = False
-    inactivity_timeout_s: Annotated[int, Field(ge=10, le=600)] = 60
+    """The site's defaults for language, text size and contrast: every session starts with
+    them, and a person's own choice is undone at the wipe."""
+    inactivity_timeout_s: Annotated[int, Field(ge=30, le=600)] = 60
+    inactivity_warning_s: Annotated[int, Field(ge=20, le=120)] = 30
+    """How long "Are you still there?" waits for an answer before the wipe: at least 20 s
+    (WCAG 2.2.1 asks 20 s to extend a time limit). Part of ``inactivity_timeout_s``."""
+    result_display_s: Annotated[int, Field(ge=30, le=600)] = 60
+    """How long the result (reference, QR code) stays without a tap before the wipe; Done
+    ends it at once. The warning takes the last ``inactivity_warning_s`` of it."""
     voice_prompts: bool = True
     """Say each prompt and challenge aloud (espeak-ng), in the session's language."""
+
+    @model_validator(mode="after")
+    def _warning_fits(self) -> UiConfig:
+        for name in ("inactivity_timeout_s", "result_display_s"):
+            if getattr(self, name) <= self.inactivity_warning_s:
+                raise PydanticCustomError(
+                    "warning_too_long",
+                    "ui.{name} ({value} s) must be longer than ui.inactivity_warning_s ({warn} s)",
+                    {"name": name, "value": getattr(self, name), "warn": self.inactivity_warning_s},
+                )
+        return self
+
+
+ReaderPlacement = Literal["below_left", "below_centre", "below_right", "left", "right"]
+"""Where a reader sits on the kiosk, seen from the person: the document screen draws it there."""
 
 
 class SamReaderConfig(_Strict):
     """Serial SAM reader of China resident ID cards."""
+
+    placement: ReaderPlacement = "below_right"
 
     kind: Literal["serial", "simulated"] = "serial"
     port: str = "auto"
@@ -75,6 +100,8 @@ class SamReaderConfig(_Strict):
 
 class PcscReaderConfig(_Strict):
     """PC/SC contactless reader of ICAO 9303 ePassports and eIDs."""
+
+    placement: ReaderPlacement = "below_left"
 
     kind: Literal["pcsc", "simulated"] = "pcsc"
     reader: str = ""
@@ -280,7 +307,12 @@ class ConsentConfig(_Strict):
     same terms in either language, and the signed record hashes exactly these values."""
 
     insurer: Annotated[str, Field(min_length=1, max_length=80)] = "Demo Mutual Insurance"
-    """The insurer's name as the screen shows it."""
+    """The insurer's name as the signed consent records it, and as the screen shows it in a
+    language ``insurer_names`` has no entry for."""
+    insurer_names: dict[
+        Literal["zh_CN", "en"], Annotated[str, Field(min_length=1, max_length=80)]
+    ] = {}
+    """The insurer's name as the screen shows it, by language (``zh_CN = "..."``)."""
     relying_party: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")] = "ins-demo"
     """The insurer's id at the gateway; it goes into the signed consent."""
     relying_party_account: Annotated[str, Field(pattern=r"^0x[0-9a-f]{40}$")] | None = None

@@ -141,7 +141,10 @@ class VerificationFlow:
     liveness: LivenessPolicy
     clock: Callable[[], float]
     inactivity_s: float = 60.0
-    result_display_s: float = 20.0
+    inactivity_warning_s: float = 30.0
+    """The last part of either limit, in which "Are you still there?" waits for a tap."""
+    result_display_s: float = 60.0
+    """How long an untouched result stays (``ui.result_display_s``); Done ends it at once."""
     staff_call_hold_s: float = 180.0
     """How long a call for staff holds the wipe off: long enough to walk to the kiosk."""
     retries: int = 2
@@ -163,7 +166,7 @@ class VerificationFlow:
     _out: list[Command] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
-        self._inactivity = Inactivity(self.inactivity_s)
+        self._inactivity = Inactivity(self.inactivity_s, self.inactivity_warning_s)
 
     # -- the public surface ----------------------------------------------------------------
     def handle(self, event: Event) -> list[Command]:
@@ -234,6 +237,7 @@ class VerificationFlow:
             return
         limit = self.result_display_s if self.step is Step.RESULT else self.inactivity_s
         self._inactivity.timeout_s = limit
+        self._inactivity.warn_s = self.inactivity_warning_s
         if self._inactivity.expired(now):
             self._abandon(reason="UI_TIMEOUT")
 

@@ -66,6 +66,8 @@ def _verification(
         "inactivity_s": float(config.ui.inactivity_timeout_s),
         "staff_call_hold_s": float(config.assist.staff_call_hold_s),
         "retries": config.assist.retries,
+        "inactivity_warning_s": float(config.ui.inactivity_warning_s),
+        "result_display_s": float(config.ui.result_display_s),
         "language": config.ui.default_language,
         "rng": rng or random.SystemRandom(),
     }

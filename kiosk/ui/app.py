@@ -19,7 +19,7 @@ from kiosk import __version__
 from kiosk.config import ConfigError, KioskConfig, load_config, resolve_path
 from kiosk.flows.service import ServiceGate
 from kiosk.log import RecentReasons, configure_logging
-from kiosk.ui.controller import KioskController, QrProvider
+from kiosk.ui.controller import KioskController, QrProvider, SiteSettings
 from kiosk.ui.reason_texts import ReasonTexts
 from kiosk.ui.voice import Voice
 from kiosk.ui.watchdog import Keepalive, kiosk_status
@@ -48,6 +48,19 @@ class KioskUi:
         self.controller = KioskController(
             self.engine, config.ui.default_language, config.device.flow
         )
+        self.controller.site_defaults(
+            SiteSettings(
+                language=config.ui.default_language,
+                large_text=config.ui.large_text,
+                high_contrast=config.ui.high_contrast,
+            )
+        )
+        self.controller.insurer_names = dict(config.consent.insurer_names)
+        self.controller.reader_places = [
+            {"kind": kind, "placement": reader.placement}
+            for kind, reader in (("sam", config.readers.sam), ("pcsc", config.readers.pcsc))
+            if reader is not None
+        ]
         self.engine.addImageProvider("preview", self.controller.preview)
         self.engine.addImageProvider("qr", QrProvider())
         # The registry's words for Texts.qml, in the controller's language.
@@ -78,8 +91,6 @@ class KioskUi:
             {
                 "controller": self.controller,
                 "fullScreen": config.ui.fullscreen,
-                "largeText": config.ui.large_text,
-                "highContrast": config.ui.high_contrast,
             }
         )
         self.engine.load(QML_MAIN)
@@ -158,6 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--config", help="config file (default: $BDMI_CONFIG or /etc/bdmi-kiosk/kiosk.toml)"
     )
     parser.add_argument("--version", action="version", version=f"bdmi-kiosk {__version__}")
+    parser.add_argument(
+        "--demo-panel",
+        action="store_true",
+        help="demo only: a windowed kiosk with the demo control panel beside it",
+    )
     args, qt_args = parser.parse_known_args(argv)
     path = resolve_path(args.config)
     try:
@@ -169,7 +185,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QGuiApplication([sys.argv[0], *qt_args])
     app.setApplicationName("bdmi-kiosk")
     app.setApplicationVersion(__version__)
+    if args.demo_panel and config.device.mode == "demo":  # the panel goes beside the window
+        windowed = config.ui.model_copy(update={"fullscreen": False})
+        config = config.model_copy(update={"ui": windowed})
     ui = KioskUi(config)
+    panel = show_demo_panel(ui) if args.demo_panel else None
     # systemd: READY on the first frame, watchdog pings from this event loop (kiosk/ui/watchdog.py).
     _keepalive = Keepalive(
         app,
@@ -183,8 +203,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         extra={"version": __version__, "site": config.device.site, "mode": config.device.mode},
     )
     code = app.exec()
+    if panel is not None:
+        panel.close()
     ui.close()
     return code
+
+
+def show_demo_panel(ui: KioskUi) -> QObject | None:
+    """The demo control panel beside the kiosk window, in a demo only: a production config
+    has no simulators to drive (and refuses them), so it gets no panel."""
+    if ui.config.device.mode != "demo":
+        log.warning("demo panel: not a demo config, not shown")
+        return None
+    from kiosk.ui.demo_panel import QML as PANEL_QML
+    from kiosk.ui.demo_panel import DemoPanel
+
+    panel = DemoPanel(lambda: ui.runner if ui.controller.ready else None, ui.engine)
+    ui.controller.readyChanged.connect(panel.refresh)
+    ui.engine.setInitialProperties({"panel": panel, "controller": ui.controller})
+    ui.engine.load(PANEL_QML)
+    window = ui.engine.rootObjects()[-1]
+    window.setX(ui.window.x() + ui.window.width() + 10)
+    window.setY(ui.window.y())
+    return window
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,15 @@ class QrProvider(QQuickImageProvider):
         return QImage(pixels.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
 
 
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    """The site's defaults for a person's display choices (``[ui]`` in the config)."""
+
+    language: str
+    large_text: bool = False
+    high_contrast: bool = False
+
+
 class KioskController(QObject):
     screenChanged = Signal()
     languageChanged = Signal()
@@ -109,6 +119,7 @@ class KioskController(QObject):
     volumeChanged = Signal()
     _selftestDone = Signal(list)
     _testPrintDone = Signal(str)
+    settingsChanged = Signal()
 
     def __init__(
         self, engine: QQmlApplicationEngine, language: str, flow: str = "hospital_checkin"
@@ -169,7 +180,35 @@ class KioskController(QObject):
         self._camera_timer.setInterval(CAMERA_CHECK_MS)
         self._camera_timer.timeout.connect(self._camera_tick)
         self._camera_seen = -1
+        self._site = SiteSettings(language=language)
+        self._large_text = False
+        self._high_contrast = False
+        # The language goes back after the wipe from the event loop, not from inside the
+        # runner's call that reported the wipe; a child timer dies with this controller.
+        self._language_reset = QTimer(self)
+        self._language_reset.setSingleShot(True)
+        self._language_reset.setInterval(0)
+        self._language_reset.timeout.connect(lambda: self.setLanguage(self._site.language))
+        self.insurer_names: dict[str, str] = {}
+        """The insurer's name by language, from the config; the terms' own name otherwise."""
+        self.reader_places: list[dict[str, str]] = []
+        """The configured readers and where they sit (``{"kind": "sam", "placement": ...}``),
+        set by the app before the QML loads: the document screen draws them there."""
         self.setLanguage(language)
+
+    def site_defaults(self, settings: SiteSettings) -> None:
+        """What every session starts with: the site's language, text size and contrast."""
+        self._site = settings
+        self._reset_settings()
+
+    def _reset_settings(self) -> None:
+        """Back to the site's settings: the next person never inherits the last one's
+        language, larger text or contrast (issue 16 item 6)."""
+        self._large_text = self._site.large_text
+        self._high_contrast = self._site.high_contrast
+        self.settingsChanged.emit()
+        if self._language != self._site.language:
+            self._language_reset.start()
 
     # -- wiring ------------------------------------------------------------------------------
     def attach(self, runner: object) -> None:
@@ -187,6 +226,7 @@ class KioskController(QObject):
     def detach(self) -> None:
         self._timer.stop()
         self._sync_timer.stop()
+        self._language_reset.stop()
         self._runner = None
 
     def _poll_outbox(self) -> None:
@@ -218,6 +258,8 @@ class KioskController(QObject):
                 self._last_prompt = None
                 self.setVolume(self.default_volume)
             self.screenChanged.emit()
+            if view.step == Step.WELCOME:  # every way back to welcome is a wipe
+                self._reset_settings()
 
     def _pump(self) -> None:
         runner = self._runner
@@ -244,6 +286,24 @@ class KioskController(QObject):
     @Property(str, notify=languageChanged)
     def language(self) -> str:
         return self._language
+
+    @Property(bool, notify=settingsChanged)
+    def largeText(self) -> bool:
+        return self._large_text
+
+    @Property(bool, notify=settingsChanged)
+    def highContrast(self) -> bool:
+        return self._high_contrast
+
+    @Slot(bool)
+    def setLargeText(self, on: bool) -> None:
+        self._large_text = on
+        self.settingsChanged.emit()
+
+    @Slot(bool)
+    def setHighContrast(self, on: bool) -> None:
+        self._high_contrast = on
+        self.settingsChanged.emit()
 
     @Property(bool, notify=readyChanged)
     def ready(self) -> bool:
@@ -335,8 +395,11 @@ class KioskController(QObject):
 
     @Property(str, notify=viewChanged)
     def consentInsurer(self) -> str:
+        """The insurer's name in the session's language (``consent.insurer_names``)."""
         terms = self._terms()
-        return terms.insurer if terms else ""  # type: ignore[attr-defined]
+        if not terms:
+            return ""
+        return self.insurer_names.get(self._language) or terms.insurer  # type: ignore[attr-defined]
 
     @Property("QStringList", notify=viewChanged)
     def consentScope(self) -> list[str]:
@@ -397,6 +460,10 @@ class KioskController(QObject):
     @Property(str, constant=True)
     def flow(self) -> str:
         return self._flow
+
+    @Property("QVariantList", constant=True)
+    def readers(self) -> list[dict[str, str]]:
+        return list(self.reader_places)
 
     # -- service mode -------------------------------------------------------------------------
     @Property(str, notify=serviceChanged)
@@ -683,6 +750,7 @@ class KioskController(QObject):
         self._tap("language", language)
         self.languageChanged.emit()
         self.repeatPrompt()  # the voice follows the chosen language at once
+        self.viewChanged.emit()  # texts the controller words by language (the insurer's name)
         log.info("language set", extra={"language": language})
 
     def release(self) -> None:

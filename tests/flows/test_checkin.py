@@ -180,13 +180,13 @@ def test_a_card_the_flow_does_not_take_is_refused():
 
 def test_inactivity_warns_with_a_countdown_then_wipes():
     clock = Clock()
-    f = flow(clock, inactivity_s=60)
+    f = flow(clock, inactivity_s=60, inactivity_warning_s=20)
     to_face(f, descriptor(1))
-    clock.now += 49
+    clock.now += 39
     assert f.view().countdown is None
     clock.now += 2
     f.handle(Tick())
-    assert f.view().countdown == 9
+    assert f.view().countdown == 19
     f.handle(Tap("continue"))  # the person is still there
     clock.now += 55
     f.handle(Tick())

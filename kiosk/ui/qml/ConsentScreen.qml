@@ -10,17 +10,19 @@ Item {
     required property QtObject controller
     required property QtObject theme
     required property QtObject texts
+    readonly property string title: qsTr("Insurance consent")
 
-    Banner {
-        id: banner
-        anchors { left: parent.left; right: parent.right; top: parent.top }
-        theme: screen.theme
-        title: qsTr("Insurance consent")
-    }
+    // Left: who asks for which records; right: why, how long, what is sent. Two columns, so
+    // the terms fit above the buttons in larger text too, without scrolling.
+    RowLayout {
+        anchors { top: parent.top; left: parent.left; right: parent.right; bottom: buttons.top
+                  leftMargin: screen.theme.margin; rightMargin: screen.theme.margin
+                  topMargin: screen.theme.gap; bottomMargin: screen.theme.gap }
+        spacing: screen.theme.margin
     ColumnLayout {
-        anchors { top: banner.bottom; left: parent.left; right: parent.right
-                  margins: screen.theme.margin }
-        spacing: screen.theme.mm * 3
+        Layout.alignment: Qt.AlignTop
+        Layout.preferredWidth: (parent.width - parent.spacing) * 0.55
+        spacing: screen.theme.gap
         Text {
             objectName: "consentQuestion"
             Layout.fillWidth: true
@@ -37,20 +39,25 @@ Item {
                 required property string modelData
                 objectName: "consentScope_" + modelData
                 Layout.fillWidth: true
-                leftPadding: screen.theme.margin
+                leftPadding: screen.theme.gap
                 wrapMode: Text.WordWrap
                 text: "• " + screen.texts.scope(modelData)
                 color: screen.theme.foreground
                 font.pixelSize: screen.theme.bodySize
             }
         }
+    }
+    ColumnLayout {
+        Layout.alignment: Qt.AlignTop
+        Layout.fillWidth: true
+        spacing: screen.theme.gap
         Text {
             objectName: "consentPurpose"
             Layout.fillWidth: true
             wrapMode: Text.WordWrap
             text: qsTr("Purpose: %1").arg(screen.texts.purpose(screen.controller.consentPurpose))
             color: screen.theme.foreground
-            font.pixelSize: screen.theme.bodySize
+            font.pixelSize: screen.theme.smallSize
         }
         Text {
             objectName: "consentDuration"
@@ -58,19 +65,22 @@ Item {
             wrapMode: Text.WordWrap
             text: qsTr("For %1 days, until %2. You can withdraw it at any time at the hospital's desk.")
                   .arg(screen.controller.consentDays).arg(screen.controller.consentUntil)
-            color: screen.theme.muted
-            font.pixelSize: screen.theme.bodySize
+            color: screen.theme.foreground
+            font.pixelSize: screen.theme.smallSize
         }
         Text {
             Layout.fillWidth: true
             wrapMode: Text.WordWrap
             text: qsTr("Your name and document number are not sent: the insurer receives a signed record of your answer only.")
             color: screen.theme.muted
-            font.pixelSize: screen.theme.bodySize * 0.8
+            font.pixelSize: screen.theme.smallSize
         }
     }
+    }
     RowLayout {
-        anchors { right: parent.right; bottom: parent.bottom; margins: screen.theme.margin }
+        id: buttons
+        anchors { right: parent.right; bottom: parent.bottom; margins: screen.theme.gap
+                  rightMargin: screen.theme.margin }
         spacing: screen.theme.margin
         KioskButton {
             objectName: "declineButton"
@@ -88,7 +98,8 @@ Item {
     }
     KioskButton {
         objectName: "backButton"
-        anchors { left: parent.left; bottom: parent.bottom; margins: screen.theme.margin }
+        anchors { left: parent.left; bottom: parent.bottom; margins: screen.theme.gap
+                  leftMargin: screen.theme.margin }
         theme: screen.theme
         text: qsTr("Cancel")
         onClicked: screen.controller.back()

@@ -9,17 +9,12 @@ Item {
     required property QtObject controller
     required property QtObject theme
     required property QtObject texts
+    readonly property string title: controller.screen === "enrol"
+                                    ? qsTr("Enrolment, supervised by staff") : qsTr("Face check")
 
-    Banner {
-        id: banner
-        anchors { left: parent.left; right: parent.right; top: parent.top }
-        theme: screen.theme
-        title: screen.controller.screen === "enrol" ? qsTr("Enrolment, supervised by staff")
-                                                     : qsTr("Face check")
-    }
     Item {
         id: previewArea
-        anchors { top: banner.bottom; bottom: parent.bottom; left: parent.left }
+        anchors { top: parent.top; bottom: backButton.top; left: parent.left }
         width: parent.width * 0.55
         Image {
             id: preview
@@ -38,12 +33,12 @@ Item {
             radius: width / 2
             color: "transparent"
             border.width: screen.theme.mm
-            border.color: screen.controller.hint === "" ? screen.theme.accent : "#d9822b"
+            border.color: screen.controller.hint === "" ? screen.theme.accent : screen.theme.warning
         }
     }
     ColumnLayout {
-        anchors { top: banner.bottom; bottom: parent.bottom; left: previewArea.right; right: parent.right
-                  margins: screen.theme.margin }
+        anchors { top: parent.top; bottom: parent.bottom; left: previewArea.right; right: parent.right
+                  margins: screen.theme.margin; bottomMargin: screen.theme.gap }
         spacing: screen.theme.margin
         Text {
             objectName: "challengeText"
@@ -59,7 +54,7 @@ Item {
             Layout.fillWidth: true
             wrapMode: Text.WordWrap
             text: screen.texts.hint(screen.controller.hint)
-            color: screen.theme.muted
+            color: screen.theme.foreground
             font.pixelSize: screen.theme.bodySize
         }
         Text {
@@ -69,11 +64,14 @@ Item {
             font.pixelSize: screen.theme.bodySize
         }
         Item { Layout.fillHeight: true }
-        KioskButton {
-            objectName: "backButton"
-            theme: screen.theme
-            text: qsTr("Cancel")
-            onClicked: screen.controller.back()
-        }
+    }
+    KioskButton {  // under the preview: the column beside it keeps its height for the words
+        id: backButton
+        objectName: "backButton"
+        anchors { left: parent.left; bottom: parent.bottom; margins: screen.theme.gap
+                  leftMargin: screen.theme.margin }
+        theme: screen.theme
+        text: qsTr("Cancel")
+        onClicked: screen.controller.back()
     }
 }

@@ -1,4 +1,6 @@
-// A touch button: never smaller than the theme's touch target, high-contrast aware.
+// A touch button: never smaller than the theme's touch target, high-contrast aware. Every
+// colour comes from the theme; a disabled button has its own colours rather than a faded
+// look, so its contrast is the theme's (tests/ui/test_contrast.py).
 import QtQuick
 import QtQuick.Controls
 
@@ -15,15 +17,21 @@ Button {
     contentItem: Text {
         text: control.text
         font: control.font
-        color: control.primary ? control.theme.accentText : control.theme.foreground
+        wrapMode: Text.WordWrap
+        color: !control.enabled ? control.theme.disabledText
+               : control.primary ? control.theme.accentText : control.theme.foreground
         horizontalAlignment: Text.AlignHCenter
         verticalAlignment: Text.AlignVCenter
     }
     background: Rectangle {
         radius: control.theme.mm * 2
-        color: control.primary ? control.theme.accent : control.theme.secondary
-        border.width: control.selected ? control.theme.mm : Math.max(2, control.theme.mm / 3)
-        border.color: control.selected ? control.theme.accent : control.theme.secondaryBorder
-        opacity: !control.enabled ? 0.4 : control.down ? 0.75 : 1.0
+        color: !control.enabled ? control.theme.disabled
+               : control.primary ? control.theme.accent : control.theme.secondary
+        border.width: control.selected || control.down ? control.theme.mm
+                                                        : Math.max(2, control.theme.mm / 3)
+        border.color: !control.enabled ? control.theme.disabledOutline
+                      : control.selected ? (control.primary ? control.theme.foreground
+                                                            : control.theme.accent)
+                      : control.primary ? control.theme.accent : control.theme.outline
     }
 }

@@ -6,14 +6,13 @@ Item {
     objectName: "lookupScreen"
     required property QtObject controller
     required property QtObject theme
+    readonly property string title: qsTr("Proof of life")
 
-    Banner {
-        anchors { left: parent.left; right: parent.right; top: parent.top }
-        theme: screen.theme
-        title: qsTr("Proof of life")
-    }
     Text {
         anchors.centerIn: parent
+        width: parent.width - 2 * screen.theme.margin
+        wrapMode: Text.WordWrap
+        horizontalAlignment: Text.AlignHCenter
         text: qsTr("Looking up your registration")
         color: screen.theme.foreground
         font.pixelSize: screen.theme.titleSize

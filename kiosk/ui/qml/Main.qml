@@ -1,4 +1,6 @@
-// Root window: picks the screen the controller names. Screens only render and forward taps.
+// Root window: the banner on top, the screen the controller names below it. Screens only
+// render and forward taps; each lays itself out in the area below the banner (its `title`
+// goes into the banner), so no screen can slide under it.
 import QtQuick
 import QtQuick.Window
 
@@ -6,8 +8,6 @@ Window {
     id: root
     required property QtObject controller
     required property bool fullScreen
-    required property bool largeText
-    required property bool highContrast
 
     width: 1280
     height: 800
@@ -18,15 +18,48 @@ Window {
 
     Theme {
         id: appTheme
-        largeText: root.largeText
-        highContrast: root.highContrast
+        largeText: root.controller.largeText
+        highContrast: root.controller.highContrast
     }
 
     Texts { id: appTexts }
 
+    Banner {
+        id: banner
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        theme: appTheme
+        controller: root.controller
+        title: screenLoader.item ? screenLoader.item.title : ""
+    }
+    MouseArea {
+        // The hidden door to service mode: hold the top-left corner for 3 seconds (the
+        // controller opens it on the welcome screen only). While held, a bar fills along the
+        // corner's bottom, so the technician knows it counts.
+        id: serviceCorner
+        objectName: "serviceCorner"
+        anchors { left: parent.left; top: parent.top }
+        width: appTheme.touchTarget
+        height: appTheme.touchTarget
+        z: 2
+        pressAndHoldInterval: 3000
+        onPressAndHold: root.controller.openService()
+        Rectangle {
+            objectName: "serviceHoldProgress"
+            anchors { left: parent.left; bottom: parent.bottom }
+            height: appTheme.mm * 1.5
+            width: 0
+            color: appTheme.accent
+            visible: serviceCorner.pressed && root.controller.screen === "welcome"
+            NumberAnimation on width {
+                running: serviceCorner.pressed
+                from: 0; to: serviceCorner.width; duration: 3000
+            }
+        }
+    }
+
     Loader {
         id: screenLoader
-        anchors.fill: parent
+        anchors { left: parent.left; right: parent.right; top: banner.bottom; bottom: parent.bottom }
         sourceComponent: {
             switch (root.controller.screen) {
             case "present_document": return presentDocument
@@ -44,7 +77,7 @@ Window {
         }
     }
 
-    // Service mode over the welcome screen (hold its top-left corner for 3 s).
+    // Service mode over everything (hold the welcome screen's top-left corner for 3 s).
     Loader {
         anchors.fill: parent
         z: 5
@@ -52,42 +85,47 @@ Window {
         sourceComponent: ServiceScreen { controller: root.controller; theme: appTheme; texts: appTexts }
     }
 
-    // Results waiting to sync (the kiosk works offline; staff see that sync is behind).
-    Text {
-        objectName: "syncIndicator"
-        anchors { top: parent.top; right: parent.right; margins: appTheme.mm * 4 }
-        visible: root.controller.waiting > 0
-        text: qsTr("Waiting to sync: %1").arg(root.controller.waiting)
-        color: appTheme.bannerText
-        font.pixelSize: appTheme.bodySize * 0.6
-    }
-
-    // The inactivity warning over any screen: a countdown and a way to keep going.
+    // The inactivity warning: a panel over the banner, never over the screen's content (the
+    // reference and the QR code stay readable), with the seconds left and a way to go on.
     Rectangle {
         objectName: "countdownOverlay"
-        anchors.fill: parent
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        height: Math.max(banner.height, overlayRow.implicitHeight + 2 * appTheme.gap)
+        z: 4
         visible: root.controller.countdown > 0
-        color: "#cc000000"
-        MouseArea { anchors.fill: parent }  // taps do not reach the screen below
-        Column {
-            anchors.centerIn: parent
+        color: appTheme.overlay
+        border.color: appTheme.overlayOutline
+        border.width: Math.max(2, appTheme.mm / 2)
+        MouseArea { anchors.fill: parent }  // taps do not reach the banner below
+        Row {
+            id: overlayRow
+            anchors { verticalCenter: parent.verticalCenter; left: parent.left; right: parent.right
+                      leftMargin: appTheme.margin; rightMargin: appTheme.gap }
             spacing: appTheme.margin
-            Text {
-                anchors.horizontalCenter: parent.horizontalCenter
-                text: qsTr("Are you still there?")
-                color: "#ffffff"
-                font.pixelSize: appTheme.titleSize
-                font.bold: true
-            }
-            Text {
-                anchors.horizontalCenter: parent.horizontalCenter
-                text: qsTr("Everything will be cleared in %1 s.").arg(root.controller.countdown)
-                color: "#ffffff"
-                font.pixelSize: appTheme.bodySize
+            Column {
+                width: parent.width - continueButton.width - parent.spacing
+                anchors.verticalCenter: parent.verticalCenter
+                Text {
+                    width: parent.width
+                    wrapMode: Text.WordWrap
+                    text: qsTr("Are you still there?")
+                    color: appTheme.overlayText
+                    font.pixelSize: appTheme.bodySize
+                    font.bold: true
+                }
+                Text {
+                    objectName: "countdownText"
+                    width: parent.width
+                    wrapMode: Text.WordWrap
+                    text: qsTr("Everything will be cleared in %1 s.").arg(root.controller.countdown)
+                    color: appTheme.overlayText
+                    font.pixelSize: appTheme.smallSize
+                }
             }
             KioskButton {
+                id: continueButton
                 objectName: "continueButton"
-                anchors.horizontalCenter: parent.horizontalCenter
+                anchors.verticalCenter: parent.verticalCenter
                 theme: appTheme
                 primary: true
                 text: qsTr("Continue")

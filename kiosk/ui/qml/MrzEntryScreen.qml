@@ -15,6 +15,7 @@ Item {
     property string expiry: ""
     property string active: "number"  // the field the keyboard types into
     readonly property bool complete: number.length > 0 && birth.length === 6 && expiry.length === 6
+    readonly property string title: qsTr("Passport: enter the photo page details")
 
     function type(key) {
         if (active === "number" && number.length < 9) number += key
@@ -27,29 +28,26 @@ Item {
         else expiry = expiry.slice(0, -1)
     }
 
-    Banner {
-        id: banner
-        anchors { left: parent.left; right: parent.right; top: parent.top }
-        theme: screen.theme
-        title: qsTr("Passport: enter the photo page details")
-    }
+    // Left: what to type and the three fields; right: the keyboard, then any error.
     ColumnLayout {
         id: fields
-        anchors { top: banner.bottom; left: parent.left; margins: screen.theme.margin }
-        width: parent.width * 0.38
-        spacing: screen.theme.mm * 3
-        Text {
-            Layout.fillWidth: true
-            wrapMode: Text.WordWrap
-            text: qsTr("The chip needs three details printed on the photo page. Leave the passport on the reader.")
-            color: screen.theme.foreground
-            font.pixelSize: screen.theme.bodySize * 0.8
-        }
+        anchors { top: parent.top; left: parent.left; bottom: backButton.top
+                  leftMargin: screen.theme.margin; topMargin: screen.theme.gap
+                  bottomMargin: screen.theme.gap }
+        width: parent.width - keyboard.width - 3 * screen.theme.margin
+        spacing: screen.theme.gap
         Repeater {
+            // Dates as the photo page's machine-readable lines print them: year, month, day,
+            // two digits each; the example says how a real date becomes six digits.
             model: [
-                { "key": "number", "label": qsTr("Document number"), "name": "mrzNumberField" },
-                { "key": "birth", "label": qsTr("Date of birth (YYMMDD)"), "name": "mrzBirthField" },
-                { "key": "expiry", "label": qsTr("Date of expiry (YYMMDD)"), "name": "mrzExpiryField" }
+                { "key": "number", "label": qsTr("Document number"), "name": "mrzNumberField",
+                  "field": "document_number" },
+                { "key": "birth", "label": qsTr("Date of birth (YYMMDD)"), "name": "mrzBirthField",
+                  "field": "birth_date",
+                  "example": qsTr("For example 15 March 1949: 490315") },
+                { "key": "expiry", "label": qsTr("Date of expiry (YYMMDD)"), "name": "mrzExpiryField",
+                  "field": "expiry_date",
+                  "example": qsTr("For example 1 July 2031: 310701") }
             ]
             ColumnLayout {
                 id: entry
@@ -57,10 +55,14 @@ Item {
                 Layout.fillWidth: true
                 spacing: screen.theme.mm
                 Text {
+                    Layout.fillWidth: true
+                    wrapMode: Text.WordWrap
                     text: entry.modelData.label
-                    color: screen.controller.mrzField === entry.modelData.key
-                           ? "#b3261e" : screen.theme.muted
-                    font.pixelSize: screen.theme.bodySize * 0.7
+                    objectName: entry.modelData.name + "Label"
+                    // the field an error names (drivers/mrz: document_number, birth_date...)
+                    color: screen.controller.mrzField === entry.modelData.field
+                           ? screen.theme.danger : screen.theme.muted
+                    font.pixelSize: screen.theme.smallSize
                 }
                 Rectangle {
                     objectName: entry.modelData.name
@@ -83,7 +85,38 @@ Item {
                     }
                     MouseArea { anchors.fill: parent; onClicked: screen.active = entry.modelData.key }
                 }
+                Text {  // how a date is typed, under the date field being typed
+                    objectName: entry.modelData.name + "Example"
+                    Layout.fillWidth: true
+                    visible: entry.modelData.example !== undefined && screen.active === entry.modelData.key
+                    wrapMode: Text.WordWrap
+                    text: entry.modelData.example || ""
+                    color: screen.theme.foreground
+                    font.pixelSize: screen.theme.smallSize
+                }
             }
+        }
+    }
+    MrzKeyboard {
+        id: keyboard
+        anchors { top: parent.top; right: parent.right; margins: screen.theme.margin
+                  topMargin: screen.theme.gap }
+        theme: screen.theme
+        digitsOnly: screen.active !== "number"
+        onTyped: (key) => screen.type(key)
+        onErased: screen.erase()
+    }
+    ColumnLayout {
+        anchors { top: keyboard.bottom; left: keyboard.left; right: keyboard.right
+                  topMargin: screen.theme.gap }
+        spacing: screen.theme.mm
+        Text {  // what to do, until an error says what went wrong instead
+            Layout.fillWidth: true
+            visible: screen.controller.error === ""
+            wrapMode: Text.WordWrap
+            text: qsTr("The chip needs three details printed on the photo page. Leave the passport on the reader.")
+            color: screen.theme.foreground
+            font.pixelSize: screen.theme.smallSize
         }
         Text {
             objectName: "mrzError"
@@ -91,35 +124,31 @@ Item {
             visible: screen.controller.error !== ""
             wrapMode: Text.WordWrap
             text: screen.texts.error(screen.controller.error)
-            color: "#b3261e"
-            font.pixelSize: screen.theme.bodySize * 0.8
+            color: screen.theme.danger
+            font.pixelSize: screen.theme.smallSize
         }
         Text {
             objectName: "mrzErrorCode"
             visible: screen.controller.error !== ""
             text: screen.controller.error
             color: screen.theme.muted
-            font.pixelSize: screen.theme.bodySize * 0.6
+            font.pixelSize: screen.theme.smallSize * 0.8
             font.family: "monospace"
         }
     }
-    MrzKeyboard {
-        anchors { top: banner.bottom; right: parent.right; margins: screen.theme.margin }
-        theme: screen.theme
-        digitsOnly: screen.active !== "number"
-        onTyped: (key) => screen.type(key)
-        onErased: screen.erase()
-    }
     KioskButton {
+        id: backButton
         objectName: "backButton"
-        anchors { left: parent.left; bottom: parent.bottom; margins: screen.theme.margin }
+        anchors { left: parent.left; bottom: parent.bottom; margins: screen.theme.gap
+                  leftMargin: screen.theme.margin }
         theme: screen.theme
         text: qsTr("Cancel")
         onClicked: screen.controller.back()
     }
     KioskButton {
         objectName: "mrzContinueButton"
-        anchors { right: parent.right; bottom: parent.bottom; margins: screen.theme.margin }
+        anchors { right: parent.right; bottom: parent.bottom; margins: screen.theme.gap
+                  rightMargin: screen.theme.margin }
         theme: screen.theme
         primary: true
         enabled: screen.complete

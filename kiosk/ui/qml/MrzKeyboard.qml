@@ -27,6 +27,8 @@ ColumnLayout {
                     objectName: "mrzKey" + (modelData === "<" ? "Filler" : modelData)
                     theme: keyboard.theme
                     implicitWidth: keyboard.theme.touchTarget
+                    // A key is one character: sized to the key, not to the body text.
+                    font.pixelSize: Math.min(keyboard.theme.bodySize, keyboard.theme.touchTarget * 0.55)
                     font.family: "monospace"
                     enabled: !keyboard.digitsOnly || row.index === 0
                     text: modelData
@@ -38,6 +40,7 @@ ColumnLayout {
                 objectName: "mrzKeyErase"
                 theme: keyboard.theme
                 implicitWidth: keyboard.theme.touchTarget * 2
+                font.pixelSize: Math.min(keyboard.theme.bodySize, keyboard.theme.touchTarget * 0.55)
                 text: "\u232B"
                 onClicked: keyboard.erased()
             }

@@ -20,26 +20,26 @@ Item {
     readonly property string reasonCode: controller.error !== "" ? controller.error
                                                                  : controller.resultReason
 
-    Banner {
-        id: banner
-        anchors { left: parent.left; right: parent.right; top: parent.top }
-        theme: screen.theme
-        title: screen.controller.flow === "pension_survival" ? qsTr("Proof of life")
-               : screen.controller.flow === "insurance_consent" ? qsTr("Insurance consent")
-               : qsTr("Identity verification")
-    }
-    Item {  // the area between the banner and the buttons: content centres here, never under them
-        id: body
-        anchors { top: banner.bottom; bottom: doneButton.top; left: parent.left; right: parent.right
-                  bottomMargin: screen.theme.margin }
-    }
+    readonly property string title: controller.flow === "pension_survival" ? qsTr("Proof of life")
+                                    : controller.flow === "insurance_consent" ? qsTr("Insurance consent")
+                                    : qsTr("Identity verification")
+
+    // The outcome on the left, over the whole height; on the right the life certificate's
+    // QR code, then the buttons. Nothing ever lies on the reference or the QR code.
+    RowLayout {
+        anchors { fill: parent; leftMargin: screen.theme.margin; rightMargin: screen.theme.margin
+                  topMargin: screen.theme.gap; bottomMargin: screen.theme.gap }
+        spacing: screen.theme.margin
     ColumnLayout {
-        anchors.centerIn: body
-        width: parent.width * 0.8
-        spacing: screen.theme.margin * 0.6
+        Layout.fillWidth: true
+        Layout.maximumWidth: parent.width - side.width - parent.spacing
+        Layout.alignment: Qt.AlignVCenter
+        spacing: screen.theme.gap
         Text {
             objectName: "resultTitle"
-            Layout.alignment: Qt.AlignHCenter
+            Layout.fillWidth: true
+            wrapMode: Text.WordWrap
+            horizontalAlignment: Text.AlignHCenter
             text: screen.certified ? qsTr("Your proof of life is recorded")
                   : screen.consent === "accepted" && screen.passed ? qsTr("Your consent is recorded")
                   : screen.consent === "declined" && screen.passed ? qsTr("Your refusal is recorded")
@@ -51,7 +51,9 @@ Item {
             font.bold: true
         }
         Text {
-            Layout.alignment: Qt.AlignHCenter
+            Layout.fillWidth: true
+            wrapMode: Text.WordWrap
+            horizontalAlignment: Text.AlignHCenter
             visible: screen.controller.reference !== "" && screen.controller.error === ""
             text: screen.passed ? qsTr("Your reference") : qsTr("Your reference, for the staff")
             color: screen.theme.muted
@@ -63,7 +65,7 @@ Item {
             visible: screen.controller.reference !== "" && screen.controller.error === ""
             text: screen.controller.reference
             color: screen.theme.foreground
-            font.pixelSize: screen.theme.titleSize * (screen.passed ? 1.3 : 1.0)
+            font.pixelSize: screen.theme.titleSize * (screen.passed ? 1.2 : 1.0)
             font.family: "monospace"
         }
         Text {
@@ -79,33 +81,28 @@ Item {
             color: screen.theme.muted
             font.pixelSize: screen.theme.bodySize
         }
-        RowLayout {
+        ColumnLayout {
             objectName: "certificate"
             Layout.alignment: Qt.AlignHCenter
             visible: screen.certified
-            spacing: screen.theme.margin
-            Image {
-                objectName: "certificateQr"
-                Layout.preferredWidth: screen.theme.mm * 55
-                Layout.preferredHeight: screen.theme.mm * 55
-                fillMode: Image.PreserveAspectFit
-                smooth: false  // sharp module edges for scanners
-                source: screen.certified ? "image://qr/" + screen.controller.certificateCode : ""
+            spacing: screen.theme.mm * 2
+            Text {
+                objectName: "validUntilText"
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                horizontalAlignment: Text.AlignHCenter
+                text: qsTr("Valid until %1").arg(screen.controller.validUntil)
+                color: screen.theme.foreground
+                font.pixelSize: screen.theme.bodySize
             }
-            ColumnLayout {
-                spacing: screen.theme.mm * 2
-                Text {
-                    objectName: "validUntilText"
-                    text: qsTr("Valid until %1").arg(screen.controller.validUntil)
-                    color: screen.theme.foreground
-                    font.pixelSize: screen.theme.bodySize
-                }
-                Text {
-                    objectName: "nextDueText"
-                    text: qsTr("Next proof due from %1").arg(screen.controller.nextDue)
-                    color: screen.theme.muted
-                    font.pixelSize: screen.theme.bodySize
-                }
+            Text {
+                objectName: "nextDueText"
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                horizontalAlignment: Text.AlignHCenter
+                text: qsTr("Next proof due from %1").arg(screen.controller.nextDue)
+                color: screen.theme.muted
+                font.pixelSize: screen.theme.bodySize
             }
         }
         Text {  // why, in the registry's words (kiosk/reasons)
@@ -148,7 +145,7 @@ Item {
             visible: screen.passed && screen.controller.receiptError !== ""
             text: screen.controller.receiptError
             color: screen.theme.muted
-            font.pixelSize: screen.theme.bodySize * 0.6
+            font.pixelSize: screen.theme.smallSize
             font.family: "monospace"
         }
         Text {  // the codes, small, for the staff at the desk and the technician guide
@@ -158,14 +155,29 @@ Item {
             text: screen.controller.error !== "" ? screen.controller.error
                                                  : screen.controller.reasonCodes
             color: screen.theme.muted
-            font.pixelSize: screen.theme.bodySize * 0.6
+            font.pixelSize: screen.theme.smallSize
             font.family: "monospace"
         }
     }
+    ColumnLayout {
+        id: side
+        Layout.fillHeight: true
+        spacing: screen.theme.gap
+    Image {
+        objectName: "certificateQr"
+        readonly property real side: Math.min(screen.theme.mm * 55, screen.height * 0.45)
+        Layout.preferredWidth: side
+        Layout.preferredHeight: side
+        Layout.alignment: Qt.AlignHCenter
+        visible: screen.certified
+        fillMode: Image.PreserveAspectFit
+        smooth: false  // sharp module edges for scanners
+        source: screen.certified ? "image://qr/" + screen.controller.certificateCode : ""
+    }
+    Item { Layout.fillHeight: true }
     KioskButton {  // a receipt of a pass, a life certificate or a consent; never of a failure
         objectName: "printButton"
-        anchors { right: doneButton.left; verticalCenter: doneButton.verticalCenter
-                  rightMargin: screen.theme.margin }
+        Layout.fillWidth: true
         theme: screen.theme
         visible: screen.controller.receiptOffered && screen.passed
                  && screen.controller.reference !== ""
@@ -175,24 +187,24 @@ Item {
                                                           : qsTr("Print receipt")
         onClicked: screen.controller.printReceipt()
     }
-    KioskButton {
-        id: doneButton
-        objectName: "doneButton"
-        anchors { horizontalCenter: parent.horizontalCenter; bottom: parent.bottom
-                  margins: screen.theme.margin }
-        theme: screen.theme
-        primary: !screen.controller.retryable
-        text: qsTr("Done")
-        onClicked: screen.controller.done()
-    }
     KioskButton {  // a retryable failure with tries left: the same document, a new face check
         objectName: "retryButton"
-        anchors { left: doneButton.right; verticalCenter: doneButton.verticalCenter
-                  leftMargin: screen.theme.margin }
+        Layout.fillWidth: true
         theme: screen.theme
         primary: true
         visible: screen.controller.retryable
         text: qsTr("Try again")
         onClicked: screen.controller.retry()
+    }
+    KioskButton {
+        id: doneButton
+        objectName: "doneButton"
+        Layout.fillWidth: true
+        theme: screen.theme
+        primary: !screen.controller.retryable
+        text: qsTr("Done")
+        onClicked: screen.controller.done()
+    }
+    }
     }
 }

@@ -6,15 +6,14 @@ Item {
     objectName: "savingScreen"
     required property QtObject controller
     required property QtObject theme
+    readonly property string title: screen.controller.flow === "pension_survival"
+                                    ? qsTr("Proof of life") : qsTr("Identity verification")
 
-    Banner {
-        anchors { left: parent.left; right: parent.right; top: parent.top }
-        theme: screen.theme
-        title: screen.controller.flow === "pension_survival" ? qsTr("Proof of life")
-                                                               : qsTr("Identity verification")
-    }
     Text {
         anchors.centerIn: parent
+        width: parent.width - 2 * screen.theme.margin
+        wrapMode: Text.WordWrap
+        horizontalAlignment: Text.AlignHCenter
         text: qsTr("One moment, please")
         color: screen.theme.foreground
         font.pixelSize: screen.theme.titleSize

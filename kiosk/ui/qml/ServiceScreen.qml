@@ -22,6 +22,8 @@ Rectangle {
         id: banner
         anchors { left: parent.left; right: parent.right; top: parent.top }
         theme: screen.theme
+        controller: screen.controller
+        settingsShown: false  // the technician's screen: no patient settings here
         title: qsTr("Service mode")
     }
 
@@ -46,7 +48,7 @@ Rectangle {
                 visible: screen.controller.serviceError === "UI_PIN_WRONG"
                 wrapMode: Text.WordWrap
                 text: qsTr("Wrong PIN. Attempts left: %1").arg(screen.controller.serviceAttemptsLeft)
-                color: "#b3261e"
+                color: screen.theme.danger
                 font.pixelSize: screen.theme.bodySize
             }
         }
@@ -132,7 +134,7 @@ Rectangle {
                     text: qsTr("%1: %2").arg(screen.texts.device(modelData.name))
                                          .arg(screen.texts.deviceState(modelData.state))
                           + (modelData.reason !== "" ? "\n" + modelData.reason : "")
-                    color: modelData.state === "unavailable" ? "#b3261e" : screen.theme.foreground
+                    color: modelData.state === "unavailable" ? screen.theme.danger : screen.theme.foreground
                     font.pixelSize: screen.theme.bodySize * 0.7
                 }
             }
@@ -236,7 +238,7 @@ Rectangle {
                     // the code, then what it means (kiosk/reasons), in the chosen language
                     text: modelData.time + " " + modelData.reason + "\n"
                           + screen.texts.error(modelData.reason)
-                    color: modelData.level === "ERROR" ? "#b3261e" : screen.theme.foreground
+                    color: modelData.level === "ERROR" ? screen.theme.danger : screen.theme.foreground
                     font.pixelSize: screen.theme.bodySize * 0.6
                 }
             }

@@ -10,16 +10,12 @@ Item {
     required property QtObject controller
     required property QtObject theme
     required property QtObject texts
+    readonly property string title: qsTr("First visit: enrolment with staff")
 
-    Banner {
-        id: banner
-        anchors { left: parent.left; right: parent.right; top: parent.top }
-        theme: screen.theme
-        title: qsTr("First visit: enrolment with staff")
-    }
     ColumnLayout {
-        anchors { top: banner.bottom; left: parent.left; margins: screen.theme.margin }
-        width: parent.width * 0.45
+        anchors { top: parent.top; left: parent.left; margins: screen.theme.margin
+                  topMargin: screen.theme.gap }
+        width: parent.width - pad.width - 3 * screen.theme.margin
         spacing: screen.theme.margin
         Text {
             Layout.fillWidth: true
@@ -38,7 +34,7 @@ Item {
             wrapMode: Text.WordWrap
             text: qsTr("Staff: enter your PIN to supervise the enrolment.")
             color: screen.theme.muted
-            font.pixelSize: screen.theme.bodySize
+            font.pixelSize: screen.theme.smallSize
         }
         Text {
             objectName: "pinError"
@@ -46,19 +42,21 @@ Item {
             visible: screen.controller.error === "UI_PIN_WRONG"
             wrapMode: Text.WordWrap
             text: qsTr("Wrong PIN. Attempts left: %1").arg(screen.controller.pinAttemptsLeft)
-            color: "#b3261e"
+            color: screen.theme.danger
             font.pixelSize: screen.theme.bodySize
         }
     }
     PinPad {
-        anchors { verticalCenter: parent.verticalCenter; right: parent.right
-                  margins: screen.theme.margin }
+        id: pad
+        anchors { top: parent.top; right: parent.right; margins: screen.theme.gap
+                  rightMargin: screen.theme.margin }
         theme: screen.theme
         onEntered: (pin) => screen.controller.enterPin(pin)
     }
     KioskButton {
         objectName: "backButton"
-        anchors { left: parent.left; bottom: parent.bottom; margins: screen.theme.margin }
+        anchors { left: parent.left; bottom: parent.bottom; margins: screen.theme.gap
+                  leftMargin: screen.theme.margin }
         theme: screen.theme
         text: qsTr("Cancel")
         onClicked: screen.controller.back()
