@@ -20,12 +20,19 @@ checks identity every second or so, so a swap the tracker followed smoothly is c
 
 The session is a pure state machine over timestamps: it never reads a clock, so a clip and
 a live camera are judged the same way, and tests replay exact timings.
+
+It also watches the frame rate it is actually fed (a busy kiosk CPU analyses fewer frames
+than the camera gives). A blink is over in 100-400 ms, so below ``blink_min_fps`` it may
+fall between two frames: a blink drawn for such a session is replaced, when it is about
+to be shown, by a gesture that is held (an open mouth, a nod), drawn at random among those
+not yet in the session. The report names the replacement, so nothing is hidden.
 """
 
 from __future__ import annotations
 
 import random
 import secrets
+from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -76,6 +83,13 @@ class LivenessPolicy:
     direction, at the right moment, it does not (measured in tests/idv)."""
     fixed_order: tuple[Gesture, ...] | None = None
     """Demo and tests only; the production config refuses it."""
+    blink_min_fps: float = 12.0
+    """Frames analysed per second below which a blink is not asked for: the lids are shut
+    for about two thirds of a 100-400 ms blink, so a frame must come at least every ~80 ms
+    to see the shortest ones. Held gestures (turns, nod, open mouth) work down to the
+    kiosk's minimum rate (``min_fps``, checked by the self-test)."""
+    rate_window_s: float = 2.0
+    """The frame rate is measured over the frames of the last this many seconds."""
     gestures: GestureThresholds = field(default_factory=GestureThresholds)
 
 
@@ -103,6 +117,10 @@ class ChallengeReport:
     completed_at: float | None
     seen: tuple[tuple[str, float], ...]
     """Every gesture seen while this challenge was shown, with its start time."""
+    replaced: Gesture | None = None
+    """The gesture first drawn for this place, when the frame rate was too low for it."""
+    fps: float | None = None
+    """Frames analysed per second when the challenge was shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +144,8 @@ class LivenessReport:
                     "issued_at": c.issued_at,
                     "completed_at": c.completed_at,
                     "seen": [{"gesture": g, "at": round(at, 3)} for g, at in c.seen],
+                    "replaced": c.replaced.value if c.replaced else None,
+                    "fps": round(c.fps, 1) if c.fps is not None else None,
                 }
                 for c in self.challenges
             ],
@@ -139,13 +159,22 @@ class _Slot:
     issued_at: float | None = None
     completed_at: float | None = None
     seen: list[tuple[str, float]] = field(default_factory=list)
+    replaced: Gesture | None = None
+    fps: float | None = None
 
 
 class LivenessSession:
-    def __init__(self, challenges: list[Gesture], policy: LivenessPolicy | None = None) -> None:
+    def __init__(
+        self,
+        challenges: list[Gesture],
+        policy: LivenessPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         if not challenges:
             raise ValueError("a liveness session needs at least one challenge")
         self.policy = policy or LivenessPolicy()
+        self._rng = rng or secrets.SystemRandom()
+        self._frame_times: deque[float] = deque()
         self._slots = [_Slot(c) for c in challenges]
         self._detector = GestureDetector(self.policy.gestures)
         self.phase = Phase.BASELINE
@@ -169,6 +198,13 @@ class LivenessSession:
         and call ``identity_checked`` before gestures count again."""
         return self._identity_pending
 
+    def fps(self) -> float | None:
+        """Frames analysed per second over the last ``rate_window_s``; ``None`` until two."""
+        times = self._frame_times
+        if len(times) < 2 or times[-1] <= times[0]:
+            return None
+        return (len(times) - 1) / (times[-1] - times[0])
+
     def remaining_s(self, now: float) -> float | None:
         slot = self._slots[self._index] if self.phase is Phase.CHALLENGE else None
         if slot is None or slot.issued_at is None:
@@ -182,6 +218,9 @@ class LivenessSession:
         t = frame.timestamp
         if self._started_at is None:
             self._started_at = t
+        self._frame_times.append(t)
+        while t - self._frame_times[0] > self.policy.rate_window_s:
+            self._frame_times.popleft()
         for issue in frame.issues:
             self._rejections[issue.value] = self._rejections.get(issue.value, 0) + 1
         face = frame.face
@@ -206,12 +245,12 @@ class LivenessSession:
         events = self._detector.update(t, frame.measures)
         if self.phase is Phase.CHALLENGE and self._slots[self._index].issued_at is None:
             if self._is_neutral():
-                self._slots[self._index].issued_at = t
+                self._issue(t)
             return self._check_deadlines(t)
         if self.phase is Phase.BASELINE:
             if self._detector.baseline is not None:
                 self.phase = Phase.CHALLENGE
-                self._slots[0].issued_at = t
+                self._issue(t)
             return self._check_deadlines(t)
         for event in events:
             self._on_event(event)
@@ -227,6 +266,21 @@ class LivenessSession:
             return self._fail(LivenessFailure.FACE_CHANGED, t)
         self._identity_pending = False
         return self.phase
+
+    def _issue(self, t: float) -> None:
+        """Show the current challenge from ``t``, first swapping a blink for a held gesture
+        when the frames come too slowly to see one."""
+        slot = self._slots[self._index]
+        slot.issued_at, slot.fps = t, self.fps()
+        if slot.challenge is not Gesture.BLINK or slot.fps is None:
+            return
+        if slot.fps >= self.policy.blink_min_fps:
+            return
+        drawn = {s.challenge for s in self._slots}
+        usable = [g for g in self.policy.challenges if g not in drawn and g not in TURNS]
+        usable = usable or [g for g in self.policy.challenges if g not in drawn]
+        if usable:
+            slot.replaced, slot.challenge = slot.challenge, self._rng.choice(usable)
 
     def _is_neutral(self) -> bool:
         angles = self._detector.smoothed_angles()
@@ -281,7 +335,9 @@ class LivenessSession:
             passed=self.phase is Phase.PASSED,
             reason=self.reason,
             challenges=tuple(
-                ChallengeReport(s.challenge, s.issued_at, s.completed_at, tuple(s.seen))
+                ChallengeReport(
+                    s.challenge, s.issued_at, s.completed_at, tuple(s.seen), s.replaced, s.fps
+                )
                 for s in self._slots
             ),
             started_at=self._started_at,
