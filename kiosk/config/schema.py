@@ -108,6 +108,11 @@ class LivenessConfig(_Strict):
     time_limit_s: Annotated[float, Field(ge=2.0, le=30.0)] = 7.0
     fixed_order: tuple[GestureName, ...] = ()
     """Demo and tests only: the same challenges every time. Production refuses it."""
+    min_fps: Annotated[float, Field(ge=1.0, le=30.0)] = 5.0
+    """Frames analysed per second below which the self-test fails the camera
+    (``OPS_FACE_RATE_TOO_LOW``): held gestures are tested down to 5."""
+    blink_min_fps: Annotated[float, Field(ge=1.0, le=60.0)] = 12.0
+    """Below this analysed rate a drawn blink is replaced by a held gesture."""
 
     @model_validator(mode="after")
     def _counts(self) -> LivenessConfig:

@@ -5,7 +5,9 @@ Per frame it runs the cheap analysis (``analysis.py``) and the liveness state ma
 Descriptors (~65 ms each) are taken only when they earn their cost: the first good frame
 (the session's reference for "is this still the same person"), whenever the tracker lost
 and re-found a face, about once a second to catch a smooth swap, and from good frames at
-different head angles for the probe. Several probe descriptors fused into one reduce false
+different head angles for the probe; on a slow CPU the last two never while a prompt
+awaits its answer (the gesture would be missed), and identity is confirmed after each
+answer instead. Several probe descriptors fused into one reduce false
 rejects at the same false-accept rate (measured in ``bench/face_fusion.py``).
 """
 
@@ -24,6 +26,20 @@ from kiosk.idv.quality import QualityIssue
 
 # Quality issues that do not spoil a descriptor taken only to confirm identity.
 _POSE_ONLY = {QualityIssue.YAW, QualityIssue.PITCH, QualityIssue.EYES_CLOSED}
+
+
+def _whole_face_in_view(
+    landmarks: np.ndarray, shape: tuple[int, ...], margin: float = 0.02
+) -> bool:
+    """Every landmark (the chin included) inside the frame, off its edge by ``margin``."""
+    height, width = shape[:2]
+    x, y = landmarks[:, 0], landmarks[:, 1]
+    return bool(
+        x.min() >= margin * width
+        and x.max() <= (1 - margin) * width
+        and y.min() >= margin * height
+        and y.max() <= (1 - margin) * height
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,16 +109,33 @@ class FaceVerificationSession:
             return
         if not all(issue in _POSE_ONLY for issue in frame.issues):
             return
-        frontal = all(issue is QualityIssue.EYES_CLOSED for issue in frame.issues)
+        # Identity is compared on frontal frames with the whole face in view only: a head
+        # bowed with the chin cut off, or turned, gives a descriptor 0.6 away from the same
+        # person's frontal one (measured), which read as someone else.
+        comparable = all(
+            issue is QualityIssue.EYES_CLOSED for issue in frame.issues
+        ) and _whole_face_in_view(frame.face.landmarks, bgr.shape)
         t = frame.timestamp
-        needs_identity = self._liveness.needs_identity_check
+        needs_identity = comparable and self._liveness.needs_identity_check
         wants_reference = self._reference is None and frame.good
+        # On a slow CPU no optional descriptor is taken while a prompt awaits its answer:
+        # one costs as much as ten analysed frames (0.6 s at a quarter of a core) and
+        # swallowed a whole head turn. The liveness session then asks for an identity
+        # check after each answer instead (``LivenessPolicy.describe_min_fps``).
+        live = self._liveness
+        optional = not live.awaiting_answer or live.describes_during_prompts
         periodic = (
-            frontal
+            optional
+            and comparable
             and self._reference is not None
             and t - self._last_identity_at >= self.identity_interval_s
         )
-        wants_probe = frame.good and len(self._probes) < self.probe_size and self._new_angle(frame)
+        wants_probe = (
+            optional
+            and frame.good
+            and len(self._probes) < self.probe_size
+            and self._new_angle(frame)
+        )
         if not (needs_identity or wants_reference or periodic or wants_probe):
             return
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
@@ -113,7 +146,7 @@ class FaceVerificationSession:
             if not frame.good:
                 return
             self._reference = embedding
-        else:
+        elif comparable:
             self._liveness.identity_checked(distance(embedding, self._reference), t)
         if frame.good and self._new_angle(frame):
             self._probes.append(

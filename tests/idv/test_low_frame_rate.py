@@ -16,7 +16,7 @@ import pytest
 from drivers.camera.frames import cover_resize
 from drivers.simulators.face_subject import SimulatedSubject
 from kiosk.idv.analysis import FaceAnalyzer, FrameAnalysis
-from kiosk.idv.embedding import DlibResNetEmbedder
+from kiosk.idv.embedding import DlibResNetEmbedder, load_rgb
 from kiosk.idv.face_session import FaceVerificationSession
 from kiosk.idv.gestures import Gesture, GestureDetector, GestureEvent
 from kiosk.idv.liveness import LivenessPolicy, LivenessSession, Phase
@@ -124,18 +124,26 @@ class SteppedClock:
         return self.now
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_simulated_person_passes_at_5_fps(seed):
-    """A whole session (tracking, baseline, prompts, identity checks) against the subject
-    with human timing, while the kiosk analyses 5 frames a second."""
-    embedder = DlibResNetEmbedder()
-    order = [Gesture.BLINK, Gesture.TURN_RIGHT, Gesture.OPEN_MOUTH]
+@pytest.fixture(scope="module")
+def embedder() -> DlibResNetEmbedder:
+    return DlibResNetEmbedder()
+
+
+def play_at_5_fps(
+    embedder: DlibResNetEmbedder, order: list[Gesture], seed: int, *, swap_after: int = 0
+) -> FaceVerificationSession:
+    """The subject answers every prompt shown; with ``swap_after``, another face takes its
+    place once that many prompts were answered."""
     clock = SteppedClock()
     session = FaceVerificationSession(embedder, order, LivenessPolicy(time_limit_s=7.0))
+    other = load_rgb(require_shared_data("faces", "deepface_pairs", "img1.jpg"))
     with SimulatedSubject(fps=15.0, clock=clock, seed=seed) as subject:
         subject.prepare()
-        start, last, prompted = clock.now, -1, None
+        start, last, prompted, answered = clock.now, -1, None, 0
         while not session.done and clock.now - start < 30.0:
+            if swap_after and answered == swap_after and subject_done(session, answered):
+                subject.set_portrait(other)
+                swap_after = 0
             frame = subject.latest(newer_than=last, timeout=1.0)
             last = frame.sequence
             status = session.feed(frame.image, frame.timestamp)
@@ -143,8 +151,67 @@ def test_the_simulated_person_passes_at_5_fps(seed):
             if shown and status.challenge is not prompted:
                 prompted = status.challenge
                 subject.answer(prompted.value)  # type: ignore[union-attr]
+                answered += 1
             clock.now += 1.0 / SLOW_FPS
+    return session
+
+
+def subject_done(session: FaceVerificationSession, answered: int) -> bool:
+    """The ``answered``-th challenge has been completed."""
+    completed = [c for c in session.report().challenges if c.completed_at is not None]
+    return len(completed) >= answered
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_simulated_person_passes_at_5_fps(embedder, seed):
+    """A whole session (tracking, baseline, prompts, identity checks) against the subject
+    with human timing, while the kiosk analyses 5 frames a second."""
+    order = [Gesture.BLINK, Gesture.TURN_RIGHT, Gesture.OPEN_MOUTH]
+    session = play_at_5_fps(embedder, order, seed)
     report = session.report()
     assert session.phase is Phase.PASSED, report.as_dict()
     assert report.challenges[0].replaced is Gesture.BLINK
     assert Gesture.BLINK not in [c.challenge for c in report.challenges]
+
+
+def test_at_5_fps_a_face_swapped_in_after_an_answer_fails_before_the_next_prompt(embedder):
+    """The person answers the first prompt, then someone else takes their place: at 5 fps
+    too, the session ends before the newcomer is shown a prompt."""
+    order = [Gesture.TURN_RIGHT, Gesture.OPEN_MOUTH, Gesture.NOD]
+    session = play_at_5_fps(embedder, order, seed=4, swap_after=1)
+    report = session.report()
+    assert session.phase is Phase.FAILED, report.as_dict()
+    assert report.reason == "IDV_LIVENESS_FACE_CHANGED"
+    assert report.challenges[0].completed_at is not None
+    assert report.challenges[1].issued_at is None  # the next prompt was never shown
+
+
+@pytest.mark.parametrize(("fps", "pauses"), [(5.0, True), (15.0, False)])
+def test_below_the_describing_rate_identity_is_confirmed_between_prompts(fps, pauses):
+    """At 5 fps no descriptor is taken while a prompt waits (one would blind the session
+    through the gesture), so after each answer the next prompt waits for an identity
+    check; at 15 fps the checks run during prompts and nothing waits."""
+    from tests.unit.test_liveness_session import POSES, frame
+
+    session = LivenessSession([Gesture.TURN_LEFT, Gesture.NOD])
+    t = 0.0
+
+    def hold(seconds: float, **pose: float) -> None:
+        nonlocal t
+        for _ in range(round(seconds * fps)):
+            session.observe(frame(t, **pose))
+            t += 1.0 / fps
+
+    hold(1.0)
+    assert session.current is Gesture.TURN_LEFT
+    assert session.describes_during_prompts is not pauses
+    hold(0.6)
+    hold(0.6, **POSES[Gesture.TURN_LEFT])
+    hold(1.0)
+    assert session.report().challenges[0].completed_at is not None
+    assert session.needs_identity_check is pauses
+    assert (session.report().challenges[1].issued_at is None) is pauses
+    if pauses:
+        session.identity_checked(0.2, t)
+        hold(0.4)
+        assert session.report().challenges[1].issued_at is not None
