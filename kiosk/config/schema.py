@@ -94,6 +94,11 @@ class CameraConfig(_Strict):
     width: Annotated[int, Field(ge=160, le=3840)] = 640
     height: Annotated[int, Field(ge=120, le=2160)] = 480
     fps: Annotated[int, Field(ge=1, le=60)] = 15
+    rotation: Literal[0, 90, 180, 270] = 0
+    """Clockwise degrees that turn the camera's picture upright (a camera on its side)."""
+    crop: Literal["cover", "fit"] = "cover"
+    """How a picture of another shape becomes the configured frame: ``cover`` crops the
+    centre, ``fit`` keeps all of it and pads (a portrait camera: the face stays in view)."""
 
 
 GestureName = Literal["blink", "turn_left", "turn_right", "nod", "open_mouth"]
