@@ -457,6 +457,12 @@ class SimulatedSubject(OpenCloseContext):
             low, high = IDLE_BLINK_INTERVAL
             self._next_idle_blink = self._opened_at + self._random.uniform(low, high)
             self._closed.clear()
+        # Render every movement now, beside the kiosk, not in the kiosk's frame loop the
+        # first time a movement is asked for: a warp costs 50-100 ms, which on a slow CPU
+        # blinded the session through the very gesture being answered.
+        threading.Thread(
+            target=self.prepare, kwargs={"until_closed": True}, name="subject-prepare", daemon=True
+        ).start()
 
     def close(self) -> None:
         self._closed.set()
@@ -545,12 +551,16 @@ class SimulatedSubject(OpenCloseContext):
         with self._lock:
             return self._rendered(action, phase).copy()
 
-    def prepare(self) -> None:
+    def prepare(self, *, until_closed: bool = False) -> None:
         """Render every cached frame now (about 0.5 s at 640x480 on one core) instead of
-        one warp per new frame during the first time each movement is performed."""
+        one warp per new frame during the first time each movement is performed. ``open``
+        runs it on a thread of its own (``until_closed``: it stops when the subject is
+        closed); calling it directly waits for it."""
         for action in ACTIONS:
             for level in range(1, STEPS + 1):
                 with self._lock:  # one warp at a time: latest() can slip in between
+                    if until_closed and self._closed.is_set():
+                        return
                     self._cached(action, level)
 
     # -- internals (called with the lock held) ----------------------------------------

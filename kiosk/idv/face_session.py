@@ -70,6 +70,11 @@ class FaceVerificationSession:
     analyzer: FaceAnalyzer = field(default_factory=FaceAnalyzer)
     probe_size: int = 3
     identity_interval_s: float = 1.0
+    max_descriptor_gap_s: float = 0.25
+    """A descriptor after which the next frame came later than this (a busy CPU: 0.5-0.7 s
+    at a quarter of a core) blinds the session through a gesture held half a second, so
+    none is taken while a prompt awaits its answer (the frames' timestamps tell, not a
+    clock: the session stays a pure function of its frames)."""
     min_probe_yaw_step: float = 4.0
     """Probe frames are kept only if their yaw differs from those already kept by this much:
     several angles carry more information than several copies of one."""
@@ -78,6 +83,7 @@ class FaceVerificationSession:
     _last_identity_at: float = field(default=float("-inf"), init=False)
     _probes: list[ProbeSample] = field(default_factory=list, init=False)
     descriptors_computed: int = field(default=0, init=False)
+    _described_at: float | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._liveness = LivenessSession(self.challenges, self.policy)
@@ -93,6 +99,10 @@ class FaceVerificationSession:
 
     def feed(self, bgr: np.ndarray, timestamp: float) -> FrameStatus:
         frame = self.analyzer.analyse(bgr, timestamp)
+        if self._described_at is not None:
+            gap = timestamp - self._described_at
+            self._liveness.descriptor_blinds = gap > self.max_descriptor_gap_s
+            self._described_at = None
         if not self.done:
             self._liveness.observe(frame)
             self._maybe_describe(bgr, frame)
@@ -141,7 +151,7 @@ class FaceVerificationSession:
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         embedding = self.embedder.embed(rgb, frame.face.box)
         self.descriptors_computed += 1
-        self._last_identity_at = t
+        self._last_identity_at = self._described_at = t
         if self._reference is None:
             if not frame.good:
                 return

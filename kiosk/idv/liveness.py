@@ -199,6 +199,8 @@ class LivenessSession:
         self._track_id: int | None = None
         self._identity_pending = False
         self._far_since: float | None = None
+        self.descriptor_blinds = False
+        """Set by the face session when the last descriptor held up the frames too long."""
         self._rejections: dict[str, int] = {}
 
     # -- what the UI shows -------------------------------------------------------------
@@ -215,9 +217,12 @@ class LivenessSession:
 
     @property
     def describes_during_prompts(self) -> bool:
-        """Whether the frame rate leaves room for identity checks during a prompt."""
+        """Whether the frame rate leaves room for identity checks during a prompt, and the
+        last descriptor did not leave a gap in the frames a gesture could fall into (the
+        face session reports that: ``descriptor_blinds``)."""
         fps = self.fps()
-        return fps is None or fps >= self.policy.describe_min_fps
+        fast = fps is None or fps >= self.policy.describe_min_fps
+        return fast and not self.descriptor_blinds
 
     @property
     def needs_identity_check(self) -> bool:

@@ -215,3 +215,31 @@ def test_below_the_describing_rate_identity_is_confirmed_between_prompts(fps, pa
         session.identity_checked(0.2, t)
         hold(0.4)
         assert session.report().challenges[1].issued_at is not None
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_a_cpu_where_each_descriptor_takes_0_6_s_still_sees_every_answer(embedder, seed):
+    """A quarter of a core as the face session lives it: frames come at 15 fps, but each
+    descriptor holds the next frame up by 0.6 s (measured in bench/face_session.py), long
+    enough to swallow a nod. After the first such gap no descriptor is taken while a
+    prompt waits, and identity is confirmed between prompts instead."""
+    order = [Gesture.NOD, Gesture.TURN_LEFT, Gesture.OPEN_MOUTH]
+    clock = SteppedClock()
+    session = FaceVerificationSession(embedder, order, LivenessPolicy(time_limit_s=7.0))
+    with SimulatedSubject(fps=15.0, clock=clock, seed=seed, idle_blinks=False) as subject:
+        subject.prepare()
+        start, last, prompted, answers = clock.now, -1, None, 0
+        while not session.done and clock.now - start < 30.0:
+            frame = subject.latest(newer_than=last, timeout=1.0)
+            last = frame.sequence
+            before = session.descriptors_computed
+            status = session.feed(frame.image, frame.timestamp)
+            shown = status.challenge is not None and status.remaining_s is not None
+            if shown and status.challenge is not prompted:
+                prompted = status.challenge
+                subject.answer(prompted.value)  # type: ignore[union-attr]
+                answers += 1
+            clock.now += 1.0 / 15.0 + (0.6 if session.descriptors_computed > before else 0.0)
+    report = session.report()
+    assert session.phase is Phase.PASSED, report.as_dict()
+    assert answers == len(order)  # each answered once: none was missed and repeated
