@@ -152,6 +152,8 @@ def camera(config: KioskConfig) -> Iterator[OpenedCamera]:
         width=settings.width,
         height=settings.height,
         fps=float(settings.fps),
+        rotation=settings.rotation,
+        crop=settings.crop,
     )
     with device:
         yield OpenedCamera(device, simulated=False)

@@ -7,7 +7,10 @@ a slow consumer skips frames instead of falling behind (see :mod:`drivers.camera
 Negotiation. A V4L2 device is asked for the configured size and rate; it may pick another
 mode, and ``resolution`` reports what the first frame measures, ``fps`` what the device
 reports (the configured rate when it reports 0). Files and streams cannot be negotiated, so
-their frames are scaled to cover the configured size and cropped at the centre: the face
+their frames are scaled to cover the configured size and cropped at the centre (or, with
+``crop="fit"``, fitted inside it and padded, for portrait sources), after turning them
+upright by ``rotation`` degrees (a camera mounted on its side; a rotated V4L2 device is then
+shaped like a file): the face
 pipeline (head-pose focal length, detector width, UI overlay) is tuned on the configured
 frame, a portrait clip or a 1080p stream would otherwise change frame shape and per-frame
 cost from one source to the next, and covering keeps faces undistorted where stretching
@@ -49,7 +52,7 @@ import cv2
 import numpy as np
 
 from drivers.camera.base import Frame
-from drivers.camera.frames import cover_resize
+from drivers.camera.frames import ROTATIONS, shape_frame
 from drivers.camera.sources import CameraSource, SourceKind, parse_source
 from drivers.errors import CameraUnavailable
 from drivers.lifecycle import OpenCloseContext
@@ -99,9 +102,14 @@ class OpenCvCamera(OpenCloseContext):
         close_timeout: float = 2.0,
         retry_initial: float = 0.2,
         retry_max: float = 2.0,
+        rotation: int = 0,
+        crop: str = "cover",
     ) -> None:
         if width <= 0 or height <= 0 or not fps > 0:
             raise ValueError(f"camera mode {width}x{height} at {fps} fps is not positive")
+        if rotation not in ROTATIONS or crop not in ("cover", "fit"):
+            raise ValueError(f"camera rotation {rotation} / crop {crop!r} is not supported")
+        self.rotation, self.crop = rotation, crop
         if not 0 < retry_initial <= retry_max:
             raise ValueError(f"retry delays {retry_initial} .. {retry_max} s are not ordered")
         self.source: CameraSource = parse_source(source, kind)
@@ -376,9 +384,10 @@ class OpenCvCamera(OpenCloseContext):
     def _fit(self, image: np.ndarray) -> np.ndarray:
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-        if self.source.kind == "v4l2":
+        if self.source.kind == "v4l2" and self.rotation == 0:
             return image
-        return cover_resize(image, *self.requested)
+        # A rotated device is brought back to the configured frame like a file is.
+        return shape_frame(image, *self.requested, rotation=self.rotation, crop=self.crop)
 
     def _publish(self, stop: threading.Event, image: np.ndarray, stamp: float) -> bool:
         with self._cond:
@@ -440,12 +449,15 @@ def read_video_frames(
     size: tuple[int, int] | None = None,
     *,
     assumed_fps: float = 30.0,
+    rotation: int = 0,
+    crop: str = "cover",
 ) -> Iterator[Frame]:
     """Every frame of a video file, as fast as it decodes (no pacing, no thread).
 
     ``timestamp`` is the position in the file in seconds (the container's timestamps, else
     index / fps, with ``assumed_fps`` when the file states no rate); ``sequence`` is the
-    frame index. ``size`` (width, height) cover-resizes like the live camera does. Raises
+    frame index. ``size`` (width, height) shapes frames like the live camera does
+    (``rotation``, then ``crop``). Raises
     ``CameraUnavailable`` when the file is missing or not a video OpenCV can decode.
     """
     source = parse_source(os.fspath(path), "file")
@@ -465,7 +477,7 @@ def read_video_frames(
             if image.ndim == 2:
                 image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
             if size is not None:
-                image = cover_resize(image, *size)
+                image = shape_frame(image, *size, rotation=rotation, crop=crop)
             yield Frame(image=image, timestamp=timestamp, sequence=index)
             index += 1
     finally:

@@ -8,6 +8,12 @@ UI and flow tests, the camera is this: a public-domain portrait (by default NASA
 opens, while the flow watches through the ordinary :class:`~drivers.camera.base.Camera`
 interface.
 
+Its timing is a person's, in wall time, whatever the kiosk's frame rate: a blink is over in
+100-400 ms and an answer starts 0.3-1.5 s after the prompt (:meth:`SimulatedSubject.answer`),
+both drawn from the seed. A busy kiosk that analyses five frames a second sees the same
+person as an idle one, only fewer pictures of them: what a benchmark of the kiosk under
+load must measure (``bench/face_session.py``).
+
 It exists to *drive* flows, never to *measure* liveness: the movements are cartoons tuned to
 cross our own thresholds, and a simulated subject passes every liveness check by design.
 Liveness accuracy is measured only on the real clips in ``../shared/data/liveness``, and the
@@ -61,6 +67,11 @@ POSE_SMOOTHING = 0.14  # blur of a turn's or nod's displacement, in half face wi
 
 # (ease, hold) in seconds: a performed movement takes 2 * ease + hold.
 PERFORMED_TIMING = (0.25, 0.3)
+BLINK_DURATION = (0.1, 0.4)
+"""A performed blink lasts this long in all (a person's takes 100-400 ms): 30% closing,
+40% shut, 30% opening, drawn afresh for every blink."""
+REACTION_S = (0.3, 1.5)
+"""How long after a prompt a person starts to answer it (:meth:`SimulatedSubject.answer`)."""
 IDLE_BLINK_TIMING = (0.08, 0.06)
 IDLE_BLINK_INTERVAL = (3.0, 6.0)
 
@@ -414,6 +425,8 @@ class SimulatedSubject(OpenCloseContext):
         self._clock = clock
         self._idle_blinks = idle_blinks
         self._random = random.Random(seed)
+        self._answers = random.Random(f"answers-{seed}")
+        """Reaction times and blink lengths: apart from the idle blinks' draws."""
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._closed.set()
@@ -444,6 +457,12 @@ class SimulatedSubject(OpenCloseContext):
             low, high = IDLE_BLINK_INTERVAL
             self._next_idle_blink = self._opened_at + self._random.uniform(low, high)
             self._closed.clear()
+        # Render every movement now, beside the kiosk, not in the kiosk's frame loop the
+        # first time a movement is asked for: a warp costs 50-100 ms, which on a slow CPU
+        # blinded the session through the very gesture being answered.
+        threading.Thread(
+            target=self.prepare, kwargs={"until_closed": True}, name="subject-prepare", daemon=True
+        ).start()
 
     def close(self) -> None:
         self._closed.set()
@@ -479,18 +498,35 @@ class SimulatedSubject(OpenCloseContext):
 
     # -- the subject ------------------------------------------------------------------
 
-    def perform(self, action: str) -> None:
-        """Make the movement ``action`` (one of :data:`ACTIONS`, or ``"smile"``): ease in,
-        hold, ease out, about 0.8 s. Asked during another movement, it follows that one."""
+    def perform(self, action: str, *, after: float = 0.0) -> tuple[float, float]:
+        """Make the movement ``action`` (one of :data:`ACTIONS`, or ``"smile"``) ``after``
+        seconds from now: ease in, hold, ease out; about 0.8 s for a turn, nod or open
+        mouth, 0.1-0.4 s for a blink. Asked during another movement, it follows that one.
+        Returns when it starts and ends, on the subject's clock."""
         action = ALIASES.get(action, action)
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}; expected one of {ACTIONS}")
-        ease, hold = PERFORMED_TIMING
+        if not 0.0 <= after <= 60.0:
+            raise ValueError(f"a movement is planned 0-60 s ahead, not {after}")
         with self._lock:
-            start = self._clock()
+            if action == "blink":
+                duration = self._answers.uniform(*BLINK_DURATION)
+                ease, hold = 0.3 * duration, 0.4 * duration
+            else:
+                ease, hold = PERFORMED_TIMING
+            start = self._clock() + after
             if self._movements:
                 start = max(start, self._movements[-1].end)
-            self._movements.append(_Movement(action, start, ease, hold))
+            movement = _Movement(action, start, ease, hold)
+            self._movements.append(movement)
+            return movement.start, movement.end
+
+    def answer(self, action: str) -> tuple[float, float]:
+        """Answer a prompt just shown, as a person does: after a reaction time drawn from
+        :data:`REACTION_S`, on the subject's own clock (not at the kiosk's next frame)."""
+        with self._lock:
+            reaction = self._answers.uniform(*REACTION_S)
+        return self.perform(action, after=reaction)
 
     def present(self, on: bool) -> None:
         """``False``: the person steps away and frames show the empty wall; ``True``: back."""
@@ -515,12 +551,16 @@ class SimulatedSubject(OpenCloseContext):
         with self._lock:
             return self._rendered(action, phase).copy()
 
-    def prepare(self) -> None:
+    def prepare(self, *, until_closed: bool = False) -> None:
         """Render every cached frame now (about 0.5 s at 640x480 on one core) instead of
-        one warp per new frame during the first time each movement is performed."""
+        one warp per new frame during the first time each movement is performed. ``open``
+        runs it on a thread of its own (``until_closed``: it stops when the subject is
+        closed); calling it directly waits for it."""
         for action in ACTIONS:
             for level in range(1, STEPS + 1):
                 with self._lock:  # one warp at a time: latest() can slip in between
+                    if until_closed and self._closed.is_set():
+                        return
                     self._cached(action, level)
 
     # -- internals (called with the lock held) ----------------------------------------

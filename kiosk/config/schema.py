@@ -128,6 +128,11 @@ class CameraConfig(_Strict):
     width: Annotated[int, Field(ge=160, le=3840)] = 640
     height: Annotated[int, Field(ge=120, le=2160)] = 480
     fps: Annotated[int, Field(ge=1, le=60)] = 15
+    rotation: Literal[0, 90, 180, 270] = 0
+    """Clockwise degrees that turn the camera's picture upright (a camera on its side)."""
+    crop: Literal["cover", "fit"] = "cover"
+    """How a picture of another shape becomes the configured frame: ``cover`` crops the
+    centre, ``fit`` keeps all of it and pads (a portrait camera: the face stays in view)."""
 
 
 GestureName = Literal["blink", "turn_left", "turn_right", "nod", "open_mouth"]
@@ -142,6 +147,11 @@ class LivenessConfig(_Strict):
     time_limit_s: Annotated[float, Field(ge=2.0, le=30.0)] = 7.0
     fixed_order: tuple[GestureName, ...] = ()
     """Demo and tests only: the same challenges every time. Production refuses it."""
+    min_fps: Annotated[float, Field(ge=1.0, le=30.0)] = 5.0
+    """Frames analysed per second below which the self-test fails the camera
+    (``OPS_FACE_RATE_TOO_LOW``): held gestures are tested down to 5."""
+    blink_min_fps: Annotated[float, Field(ge=1.0, le=60.0)] = 12.0
+    """Below this analysed rate a drawn blink is replaced by a held gesture."""
 
     @model_validator(mode="after")
     def _counts(self) -> LivenessConfig:

@@ -38,7 +38,7 @@ class FaceAnalyzer:
 
     def analyse(self, bgr: np.ndarray, timestamp: float) -> FrameAnalysis:
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-        face = self.tracker.update(gray)
+        face = self.tracker.update(gray, timestamp)
         measures = None
         if face is not None:
             pose = estimate_head_pose(face.landmarks, (gray.shape[1], gray.shape[0]))

@@ -2,10 +2,16 @@
 
 People differ: resting eye openness, a smile that never fully closes, a camera mounted
 above the screen that makes everyone look down. So every gesture is a change from the
-*baseline* this person showed in their first frames (medians, robust to a blink), not an
-absolute value. Head angles are median-filtered over three frames because a 68-point fit on
-a small face jitters by several degrees; blinks use the raw eye aspect ratio because a
-blink lasts only two to four frames at 15 fps.
+*baseline* this person showed in their first half second (medians, robust to a blink), not
+an absolute value. Head angles are median-filtered over the last ``smoothing_s`` of wall
+time because a 68-point fit on a small face jitters by several degrees; blinks use the raw
+eye aspect ratio because a blink lasts only 100-400 ms.
+
+Every window here is wall-clock time, never a count of frames: a kiosk whose CPU is busy
+analyses 5 frames a second instead of 15, and a turn held for half a second must count the
+same there (a three-frame median at 5 fps spans 0.6 s and erased it, which is how a slow
+CPU became ``IDV_LIVENESS_TIMEOUT``). The one count left is ``confirm_frames``: two frames
+beyond a threshold, so that a single mis-fitted frame is never a gesture.
 
 Events are reported when a gesture is confirmed (a turn: two frames beyond the threshold;
 a blink: the eye has closed and opened again within ``max_blink_s``).
@@ -31,7 +37,13 @@ class Gesture(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class GestureThresholds:
-    baseline_frames: int = 8
+    baseline_s: float = 0.5
+    """Wall time the resting face is watched before the first prompt..."""
+    baseline_min_frames: int = 3
+    """...over at least this many frames (a median of fewer is one frame's noise)."""
+    smoothing_s: float = 0.18
+    """Head angles are the median of the frames of the last this many seconds (three
+    frames at 15 fps, one or two on a slow CPU)."""
     blink_close_ratio: float = 0.72
     """Eye closed when EAR < baseline x this."""
     blink_open_ratio: float = 0.85
@@ -72,9 +84,9 @@ class GestureEvent:
 class GestureDetector:
     thresholds: GestureThresholds = field(default_factory=GestureThresholds)
     baseline: Baseline | None = None
-    _samples: list[FaceMeasures] = field(default_factory=list)
-    _yaw: deque[float] = field(default_factory=lambda: deque(maxlen=3))
-    _pitch: deque[float] = field(default_factory=lambda: deque(maxlen=3))
+    _samples: list[tuple[float, FaceMeasures]] = field(default_factory=list)
+    _angles: deque[tuple[float, float, float]] = field(default_factory=deque)
+    """(time, yaw, pitch) of the frames inside the smoothing window."""
     _eye_closed_at: float | None = None
     _min_ear: float = 1.0
     _runs: dict[Gesture, tuple[float, int, float]] = field(default_factory=dict)
@@ -84,35 +96,39 @@ class GestureDetector:
         """Forget the face: a new person (or the same one re-found) gets a new baseline."""
         self.baseline = None
         self._samples.clear()
-        self._yaw.clear()
-        self._pitch.clear()
+        self._angles.clear()
         self._eye_closed_at = None
         self._runs.clear()
         self._active.clear()
 
+    def _absolute_angles(self) -> tuple[float, float]:
+        return median(a[1] for a in self._angles), median(a[2] for a in self._angles)
+
     def smoothed_angles(self) -> tuple[float, float] | None:
-        """(yaw, pitch) relative to the baseline, median of the last three frames."""
-        if self.baseline is None or not self._yaw:
+        """(yaw, pitch) relative to the baseline, median over the smoothing window."""
+        if self.baseline is None or not self._angles:
             return None
-        return median(self._yaw) - self.baseline.yaw, median(self._pitch) - self.baseline.pitch
+        yaw, pitch = self._absolute_angles()
+        return yaw - self.baseline.yaw, pitch - self.baseline.pitch
 
     def update(self, t: float, measures: FaceMeasures | None) -> list[GestureEvent]:
         if measures is None:
-            self._yaw.clear()
-            self._pitch.clear()
+            self._angles.clear()
             self._eye_closed_at = None
             self._runs.clear()
             return []
-        self._yaw.append(measures.pose.yaw)
-        self._pitch.append(measures.pose.pitch)
+        self._angles.append((t, measures.pose.yaw, measures.pose.pitch))
+        # Keep the frames inside the window, and always the newest one.
+        while len(self._angles) > 1 and t - self._angles[0][0] >= self.thresholds.smoothing_s:
+            self._angles.popleft()
         if self.baseline is None:
-            self._collect_baseline(measures)
+            self._collect_baseline(t, measures)
             return []
         events: list[GestureEvent] = []
         relative = self.smoothed_angles()
         assert relative is not None
         yaw, pitch = relative
-        absolute_yaw = median(self._yaw)
+        absolute_yaw = self._absolute_angles()[0]
         limits = self.thresholds
         steady = abs(yaw) < limits.steady_yaw_for_nod_and_blink
         blink = self._blink(t, measures.ear) if steady else None
@@ -136,11 +152,14 @@ class GestureDetector:
                 events.append(event)
         return events
 
-    def _collect_baseline(self, measures: FaceMeasures) -> None:
-        self._samples.append(measures)
-        if len(self._samples) < self.thresholds.baseline_frames:
+    def _collect_baseline(self, t: float, measures: FaceMeasures) -> None:
+        self._samples.append((t, measures))
+        limits = self.thresholds
+        if len(self._samples) < limits.baseline_min_frames:
             return
-        s = self._samples
+        if t - self._samples[0][0] < limits.baseline_s:
+            return
+        s = [m for _, m in self._samples]
         self.baseline = Baseline(
             ear=median(m.ear for m in s),
             mar=median(m.mar for m in s),

@@ -115,7 +115,15 @@ def _occlusion_signals(bgr: np.ndarray, points: np.ndarray) -> tuple[float, floa
     """(lower-face chroma shift against the nose bridge, eye band over cheek brightness)."""
     span = float(np.linalg.norm(points[36:42].mean(axis=0) - points[42:48].mean(axis=0)))
     half = max(span * 0.12, 2.0)
-    ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
+    # Only the face's region is converted: the patches lie inside the landmarks' hull.
+    height, width = bgr.shape[:2]
+    x0, y0 = (max(int(v - half) - 1, 0) for v in points.min(axis=0))
+    x1, y1 = (int(v + half) + 2 for v in points.max(axis=0))
+    x1, y1 = min(max(x1, x0 + 1), width), min(max(y1, y0 + 1), height)
+    if x0 >= width or y0 >= height:
+        return 0.0, 1.0
+    ycrcb = cv2.cvtColor(np.ascontiguousarray(bgr[y0:y1, x0:x1]), cv2.COLOR_BGR2YCrCb)
+    points = points - np.array((x0, y0), dtype=points.dtype)
     # Cheeks: between the outer eye corner and the mouth corner on each side. The bridge of
     # the nose between the eyes is skin above any mask; the lower face is below the nose.
     cheeks = [(points[36] + points[48]) / 2.0, (points[45] + points[54]) / 2.0]

@@ -31,6 +31,7 @@ def liveness_policy(config: KioskConfig) -> LivenessPolicy:
         challenges=tuple(Gesture(g) for g in live.challenges),
         time_limit_s=live.time_limit_s,
         fixed_order=tuple(Gesture(g) for g in live.fixed_order) or None,
+        blink_min_fps=live.blink_min_fps,
     )
 
 

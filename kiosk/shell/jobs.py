@@ -37,8 +37,6 @@ from kiosk.idv.liveness import LivenessPolicy
 log = logging.getLogger(__name__)
 
 Post = Callable[[Event], None]
-REACTION_S = 0.6
-"""The simulated subject's reaction time to a prompt (a person's is 0.3 to 1 s)."""
 
 
 class Job:
@@ -172,10 +170,13 @@ Respond = Callable[[Gesture], str | None]
 
 @dataclass
 class SubjectScript:
-    """How the simulated subject answers prompts (demo: it follows them)."""
+    """How the simulated subject answers prompts (demo: it follows them). When, is the
+    subject's own business (``SimulatedSubject.answer``: a person's reaction time in wall
+    time), so a slow kiosk does not also slow the person down."""
 
     respond: Respond = field(default=lambda g: g.value)
-    reaction_s: float = REACTION_S
+    retry_after_s: float = 2.0
+    """A prompt still on screen this long after the answer ended is answered again."""
 
 
 class FaceJob(Job):
@@ -196,7 +197,7 @@ class FaceJob(Job):
 
     def run(self) -> None:
         started = time.monotonic()
-        last, prompted, due = -1, None, None
+        last, prompted, again_at = -1, None, float("inf")
         while not self.stop.is_set() and not self.session.done:
             if time.monotonic() - started > self.limit_s:
                 break
@@ -213,13 +214,13 @@ class FaceJob(Job):
                                  face_present=status.face_box is not None))  # fmt: skip
             if self.subject is not None:
                 shown = status.challenge is not None and status.remaining_s is not None
-                if shown and status.challenge is not prompted:
-                    prompted, due = status.challenge, time.monotonic() + self.subject.reaction_s
-                if due is not None and time.monotonic() >= due and prompted is not None:
-                    due = None
-                    action = self.subject.respond(prompted)
+                again = shown and time.monotonic() >= again_at  # a person tries once more
+                if shown and (status.challenge is not prompted or again):
+                    prompted, again_at = status.challenge, float("inf")
+                    action = self.subject.respond(prompted)  # type: ignore[arg-type]
                     if action:
-                        self.camera.perform(action)  # type: ignore[attr-defined]
+                        _, end = self.camera.answer(action)  # type: ignore[attr-defined]
+                        again_at = end + self.subject.retry_after_s
         if self.stop.is_set():
             return
         report = self.session.report()

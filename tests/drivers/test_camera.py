@@ -516,3 +516,80 @@ def test_good_sources(tmp_path: Path) -> None:
     assert home.target == os.path.expanduser("~/clip.mp4")
     rtsp = parse_source("rtsp://admin:pw@[fe80::1]:554/h264?channel=1", "url")
     assert rtsp.display == "rtsp://[fe80::1]:554/h264"
+
+
+# -- orientation: rotation and crop policy -------------------------------------------------
+
+
+def _analysed(frames: Iterator[np.ndarray]) -> list:
+    from kiosk.idv.analysis import FaceAnalyzer
+
+    analyzer = FaceAnalyzer()
+    return [analyzer.analyse(image, i / 15.0) for i, image in enumerate(frames)]
+
+
+def test_a_portrait_clip_fitted_keeps_the_face_in_view() -> None:
+    """The portrait blink clip (480x854) on a 640x480 kiosk frame: covering crops it and
+    the face fills the frame ("too near"); fitting keeps all of it."""
+    from kiosk.idv.quality import QualityIssue
+
+    path = require_shared_data("liveness", "repeating_blink_video.mp4")
+    near = {}
+    for crop in ("cover", "fit"):
+        frames = [f.image for f in read_video_frames(path, (640, 480), crop=crop)]
+        assert all(image.shape == (480, 640, 3) for image in frames)
+        found = _analysed(iter(frames))
+        assert all(a.face is not None for a in found)
+        near[crop] = sum(QualityIssue.TOO_NEAR in a.issues for a in found)
+    assert near["cover"] > 0  # measured 35 of 334
+    assert near["fit"] == 0
+
+
+def test_a_camera_on_its_side_is_turned_upright() -> None:
+    """real.webm as a camera mounted on its side would give it: without the rotation the
+    frontal detector finds no face; with ``rotation = 90`` it finds it as usual."""
+    from drivers.camera.frames import shape_frame
+
+    path = require_shared_data("liveness", "zubair", "real.webm")
+    sideways = [
+        cv2.rotate(f.image, cv2.ROTATE_90_COUNTERCLOCKWISE) for f in read_video_frames(path)
+    ]
+    as_is = _analysed(shape_frame(s, 640, 480, crop="fit") for s in sideways)
+    upright = _analysed(shape_frame(s, 640, 480, rotation=90) for s in sideways)
+    assert not any(a.face for a in as_is)
+    assert sum(a.face is not None for a in upright) >= 0.8 * len(sideways)  # measured 177/199
+
+
+def test_a_file_camera_applies_rotation_and_crop(tmp_path: Path, camera_closed) -> None:
+    """The portrait clip as an upside-down camera gives it (written here as MJPG), through
+    a file camera configured ``rotation = 180``, ``crop = "fit"``: the frame is the
+    configured size, padded left and right, and the face upright again."""
+    source = require_shared_data("liveness", "repeating_blink_video.mp4")
+    path = tmp_path / "upside_down.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 15.0, (480, 854))
+    for frame in itertools.islice(read_video_frames(source), 30):
+        writer.write(cv2.rotate(frame.image, cv2.ROTATE_180))
+    writer.release()
+    upside_down = next(read_video_frames(path)).image
+    assert not _analysed(iter([cover_resize(upside_down, 640, 480)]))[0].face
+    camera = camera_closed(
+        OpenCvCamera(str(path), kind="file", width=640, height=480, rotation=180, crop="fit")
+    )
+    camera.open()
+    frame = camera.latest(timeout=WAIT)
+    assert frame.image.shape == (480, 640, 3) and camera.resolution == (640, 480)
+    # 480x854 fitted into 480 rows is 270 wide: 185 columns of padding on each side
+    for pad in (frame.image[:, :180], frame.image[:, -180:]):
+        assert (pad == pad[0, 0]).all()
+    # upside down as given, upright once rotated by the camera
+    assert _analysed(iter([frame.image]))[0].face is not None
+
+
+@pytest.mark.parametrize(("rotation", "crop"), [(45, "cover"), (90, "stretch"), (-90, "fit")])
+def test_unsupported_orientation_settings_are_refused(rotation: int, crop: str) -> None:
+    from drivers.camera.frames import shape_frame
+
+    with pytest.raises(ValueError, match="not supported"):
+        OpenCvCamera("/dev/video0", kind="v4l2", rotation=rotation, crop=crop)
+    with pytest.raises(ValueError, match="camera"):
+        shape_frame(np.zeros((48, 64, 3), np.uint8), 64, 48, rotation=rotation, crop=crop)

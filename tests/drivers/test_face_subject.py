@@ -19,9 +19,11 @@ from drivers.camera.base import Camera, Frame
 from drivers.errors import CameraUnavailable
 from drivers.simulators.face_subject import (
     ACTIONS,
+    BLINK_DURATION,
     IDLE_BLINK_INTERVAL,
     IDLE_BLINK_TIMING,
     PERFORMED_TIMING,
+    REACTION_S,
     SimulatedSubject,
 )
 from tests.drivers.shared_data import require_shared_data
@@ -313,10 +315,10 @@ def test_performed_blink_shows_in_the_stream(camera: SimulatedSubject, measure: 
     first = camera.latest(timeout=WAIT)
     box = measure.face(first.image)  # a blink does not move the face: one detection will do
     assert box is not None
-    camera.perform("blink")
-    ease, hold = PERFORMED_TIMING
+    start, end = camera.perform("blink")
+    assert BLINK_DURATION[0] <= end - start <= BLINK_DURATION[1]  # a person's blink
     frames = [camera.latest(newer_than=first.sequence, timeout=WAIT)]
-    while frames[-1].timestamp < frames[0].timestamp + 2 * ease + hold + 0.4:
+    while frames[-1].timestamp < end + 0.4:
         frames.append(camera.latest(newer_than=frames[-1].sequence, timeout=WAIT))
     ears = [eye_aspect_ratio(measure.landmarks(f.image, box)) for f in frames]
     open_ear = eye_aspect_ratio(measure.landmarks(first.image, box))
@@ -328,11 +330,13 @@ def test_movements_queue_and_peak_as_rendered() -> None:
     clock = FakeClock()
     with SimulatedSubject(width=WIDTH, height=HEIGHT, clock=clock, idle_blinks=False) as cam:
         ease, hold = PERFORMED_TIMING
-        cam.perform("turn_left")
-        cam.perform("blink")  # asked during the turn: it follows it
+        _, turn_end = cam.perform("turn_left")
+        blink_start, blink_end = cam.perform("blink")  # asked during the turn: it follows it
+        assert blink_start == turn_end
         seen = cam.latest(timeout=WAIT)
         frames: dict[float, Frame] = {}
-        for at in (ease + hold / 2, 3 * ease + 1.5 * hold, 4 * ease + 2 * hold + 0.2):
+        blink_peak_at = (blink_start + blink_end) / 2.0 - 1000.0
+        for at in (ease + hold / 2, blink_peak_at, blink_end - 1000.0 + 0.2):
             clock.now = 1000.0 + at
             seen = frames[at] = cam.latest(newer_than=seen.sequence, timeout=WAIT)
         turn_peak, blink_peak, after = (frames[k].image for k in sorted(frames))
@@ -369,3 +373,34 @@ def test_idle_blinks_are_seeded_and_spaced() -> None:
     assert blink_starts(seed=7) == starts
     assert blink_starts(seed=8) != starts
     assert blink_starts(seed=7, idle=False) == []
+
+
+def test_answers_and_blinks_keep_human_time_whatever_the_frame_rate() -> None:
+    """The subject answers on its own clock: 0.3-1.5 s after the prompt, blinks of
+    100-400 ms, whether the kiosk takes 15 frames a second or 2."""
+    for kiosk_fps in (15.0, 2.0):
+        clock = FakeClock()
+        with SimulatedSubject(width=WIDTH, height=HEIGHT, clock=clock, idle_blinks=False) as cam:
+            rest = cam.render(None, 0.0)
+            frame = cam.latest(timeout=WAIT)
+            prompted = clock.now
+            start, end = cam.answer("blink")
+            assert REACTION_S[0] <= start - prompted <= REACTION_S[1]
+            assert BLINK_DURATION[0] <= end - start <= BLINK_DURATION[1]
+            # Frames the kiosk asks for at its own pace show the blink only inside it.
+            while clock.now < end + 1.0:
+                clock.now += 1.0 / kiosk_fps
+                frame = cam.latest(newer_than=frame.sequence, timeout=WAIT)
+                if not np.array_equal(frame.image, rest):
+                    assert start < frame.timestamp < end
+        # The draws come from the seed: another kiosk rate, the same person.
+        clock = FakeClock()
+        with SimulatedSubject(width=WIDTH, height=HEIGHT, clock=clock, idle_blinks=False) as cam:
+            assert cam.answer("blink") == (start, end)
+
+
+def test_a_movement_is_planned_ahead_within_bounds(camera: SimulatedSubject) -> None:
+    with pytest.raises(ValueError, match="0-60 s"):
+        camera.perform("nod", after=-1.0)
+    with pytest.raises(ValueError, match="0-60 s"):
+        camera.perform("nod", after=float("nan"))

@@ -229,3 +229,27 @@ def test_health_thresholds_must_be_ordered(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert "disk_fail_free_mb must not exceed disk_warn_free_mb" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("analysed_fps", "status", "reason"),
+    [(14.0, "ok", None), (5.0, "ok", None), (3.2, "fail", "OPS_FACE_RATE_TOO_LOW")],
+)
+def test_a_kiosk_too_slow_for_liveness_is_a_device_fault(analysed_fps, status, reason):
+    found = [camera_check.exposure(np.full((48, 64, 3), 120, np.uint8))] * 3
+    verdict = camera_check.judge(found, 64, 48, 15.0, analysed_fps=analysed_fps, min_fps=5.0)
+    assert (verdict.status, verdict.reason) == (status, reason)
+    assert verdict.detail["analysed_fps"] == analysed_fps and verdict.detail["min_fps"] == 5.0
+
+
+def test_the_analysis_rate_is_measured_on_the_live_stream():
+    """The simulated subject gives 15 frames a second: the analysis can reach no more, so a
+    minimum of 30 is a failure on any machine."""
+    from drivers.simulators.face_subject import SimulatedSubject
+
+    with SimulatedSubject(width=320, height=240, fps=15.0) as subject:
+        rate = camera_check.analysis_rate(subject, -1, 0.5)
+    assert 0 < rate <= 15.0 * 1.2
+    found = [camera_check.exposure(np.full((48, 64, 3), 120, np.uint8))]
+    verdict = camera_check.judge(found, 320, 240, 15.0, analysed_fps=rate, min_fps=30.0)
+    assert verdict.reason == "OPS_FACE_RATE_TOO_LOW"
