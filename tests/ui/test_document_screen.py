@@ -19,7 +19,8 @@ from kiosk.flows.consent import ConsentStep, ConsentTerms, ConsentView
 from kiosk.flows.verification import Step, View
 from kiosk.idv.decision import Decision
 from kiosk.ui.app import KioskUi
-from tests.ui.test_welcome import find, rendered, screenshot, shown, tap, visible_texts
+from tests.ui.test_screen_layout import show
+from tests.ui.test_welcome import find, screenshot, shown, tap, visible_texts
 
 pytestmark = pytest.mark.ui
 
@@ -45,9 +46,7 @@ def _rect(item) -> QRectF:
 
 
 def _show(qtbot, ui: KioskUi, view: View) -> None:
-    ui.controller.apply_view(view)
-    rendered(qtbot, ui)
-    rendered(qtbot, ui)
+    show(qtbot, ui, view)
 
 
 def _pad_side(ui: KioskUi, kind: str) -> float:

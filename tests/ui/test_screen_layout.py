@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QCoreApplication, QEvent, QRectF
 from PySide6.QtQuick import QQuickItem
 
 from kiosk.config import load_config
@@ -236,7 +236,7 @@ def _walk(root: QQuickItem) -> tuple[list[Found], list[Found], list[QRectF]]:
     banners: list[QRectF] = []
 
     def walk(item: QQuickItem, banner: QQuickItem | None) -> None:
-        if not item.isVisible() or item.opacity() == 0:
+        if not isinstance(item, QQuickItem) or not item.isVisible() or item.opacity() == 0:
             return
         if _is_banner(item):
             banner = item
@@ -290,6 +290,16 @@ def layout_faults(ui: KioskUi, root: QQuickItem | None = None) -> list[str]:
     return faults
 
 
+def show(qtbot, ui: KioskUi, view: View) -> None:
+    """Hand the controller a flow's view and wait until its screen is the one rendered: the
+    screen the Loader replaced is deleted first (a deferred delete, which the nested event
+    loops of the waits below would not run), so the walk never meets it half gone."""
+    ui.controller.apply_view(view)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    rendered(qtbot, ui)
+    rendered(qtbot, ui)  # a Loader's new screen is polished in the frame after it loads
+
+
 def set_mode(qtbot, ui: KioskUi, mode: Mode) -> None:
     """As a person would: the language through the controller's slot, the text size and the
     contrast by tapping their buttons."""
@@ -308,9 +318,7 @@ def test_every_screen_holds_its_layout(qtbot, ui, flow_config, mode):
     set_mode(qtbot, ui, mode)
     faults: dict[str, list[str]] = {}
     for state, view in FLOWS[ui.controller.flow].items():
-        ui.controller.apply_view(view)
-        rendered(qtbot, ui)
-        rendered(qtbot, ui)  # a Loader's new screen is polished in the frame after it loads
+        show(qtbot, ui, view)
         found = layout_faults(ui)
         if found:
             faults[state] = found

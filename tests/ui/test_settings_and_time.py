@@ -22,8 +22,8 @@ from kiosk.idv.decision import Decision
 from kiosk.ui.app import KioskUi
 from tests.ui.kiosk_window import running_kiosk
 from tests.ui.test_checkin_ui import at
-from tests.ui.test_screen_layout import MODES, set_mode
-from tests.ui.test_welcome import find, rendered, screenshot, shown, tap
+from tests.ui.test_screen_layout import MODES, set_mode, show
+from tests.ui.test_welcome import find, screenshot, shown, tap
 
 pytestmark = pytest.mark.ui
 SETTINGS = ("languageZh", "languageEn", "largeTextToggle", "highContrastToggle", "volumeButton",
@@ -144,12 +144,9 @@ def _rect(item) -> QRectF:
 def test_the_still_there_panel_never_covers_the_reference_or_the_qr_code(qtbot, pension_ui, mode):
     set_mode(qtbot, pension_ui, mode)
     certificate = LifeCertificate(dt.date(2027, 12, 6), dt.date(2027, 11, 6), "7K3M-Q9TX")
-    pension_ui.controller.apply_view(
-        PensionView(step=Step.RESULT, language=mode.language, decision=Decision.PASS,
-                    reference="7K3M-Q9TX", certificate=certificate, countdown=25)
-    )  # fmt: skip
-    rendered(qtbot, pension_ui)
-    rendered(qtbot, pension_ui)
+    view = PensionView(step=Step.RESULT, language=mode.language, decision=Decision.PASS,
+                       reference="7K3M-Q9TX", certificate=certificate, countdown=25)  # fmt: skip
+    show(qtbot, pension_ui, view)
     panel = find(pension_ui, "countdownOverlay")
     assert panel.isVisible()
     for name in ("referenceText", "certificateQr"):
