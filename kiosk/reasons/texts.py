@@ -721,6 +721,7 @@ _technical(
         "OPS_CAMERA_TOO_BRIGHT",
         "OPS_CAMERA_TOO_DARK",
         "OPS_DEVICE_ABSENT",
+        "OPS_FACE_RATE_TOO_LOW",
         "OPS_DEVICE_IN_USE",
         "OPS_NO_TEST_CARD",
         "OPS_READER_FAILED",
