@@ -35,6 +35,10 @@ def _in_visual_tree(item: QQuickItem, name: str) -> QQuickItem | None:
     # Repeater delegates are children of their parent item, not of any QObject: findChild
     # does not see them.
     for child in item.childItems():
+        if not isinstance(child, QQuickItem):
+            # An item being deleted (a screen just replaced) can come back from PySide as a
+            # bare QMetaObject: it is on its way out and holds nothing to find.
+            continue
         if child.objectName() == name:
             return child
         found = _in_visual_tree(child, name)

@@ -8,6 +8,9 @@ import QtQuick.Layouts
 
 Rectangle {
     id: screen
+    // The health view is the technician's: it keeps its size when the person before chose
+    // larger text (settings reset only at the wipe), so three columns of codes still fit.
+    readonly property int healthTextSize: Math.round(theme.bodySize / theme.textScale)
     objectName: "serviceScreen"
     required property QtObject controller
     required property QtObject theme
@@ -94,26 +97,26 @@ Rectangle {
 
     // -- the health view -------------------------------------------------------------------
     Text {
+        id: serviceInfo
         objectName: "serviceInfo"
         anchors { top: banner.bottom; left: parent.left; right: parent.right
                   leftMargin: screen.theme.margin; rightMargin: screen.theme.margin
                   topMargin: screen.theme.mm * 2 }
         visible: screen.controller.service === "open"
-        elide: Text.ElideRight
+        wrapMode: Text.WrapAtWordBoundaryOrAnywhere  // the device id is long; never cut it
         text: qsTr("Version %1 · site %2 · device %3")
               .arg(screen.controller.serviceInfo.version || "?")
               .arg(screen.controller.serviceInfo.site || "?")
               .arg(screen.controller.serviceInfo.device || "?")
         color: screen.theme.muted
-        font.pixelSize: screen.theme.bodySize * 0.6
+        font.pixelSize: screen.healthTextSize * 0.6
         font.family: "monospace"
     }
     RowLayout {
         id: health
         readonly property real column: (width - 2 * spacing) / 3
-        anchors { top: banner.bottom; left: parent.left; right: parent.right
-                  bottom: exitButton.top; margins: screen.theme.margin
-                  topMargin: screen.theme.margin * 1.2 }
+        anchors { top: serviceInfo.bottom; left: parent.left; right: parent.right
+                  bottom: bottomBar.top; margins: screen.theme.margin }
         visible: screen.controller.service === "open"
         clip: true  // a long list never runs under the buttons
         spacing: screen.theme.margin
@@ -123,7 +126,7 @@ Rectangle {
             Layout.maximumWidth: health.column
             spacing: screen.theme.mm * 2
             Text { text: qsTr("Devices"); font.bold: true; color: screen.theme.foreground
-                   font.pixelSize: screen.theme.bodySize }
+                   font.pixelSize: screen.healthTextSize }
             Repeater {
                 model: screen.controller.serviceDevices
                 Text {
@@ -135,14 +138,14 @@ Rectangle {
                                          .arg(screen.texts.deviceState(modelData.state))
                           + (modelData.reason !== "" ? "\n" + modelData.reason : "")
                     color: modelData.state === "unavailable" ? screen.theme.danger : screen.theme.foreground
-                    font.pixelSize: screen.theme.bodySize * 0.7
+                    font.pixelSize: screen.healthTextSize * 0.7
                 }
             }
             Text {
                 visible: screen.controller.serviceSelfTestRunning
                 text: qsTr("Self-test running…")
                 color: screen.theme.muted
-                font.pixelSize: screen.theme.bodySize * 0.7
+                font.pixelSize: screen.healthTextSize * 0.7
             }
             Text {  // the self-test: the checks that passed in one line, the others below
                 objectName: "selfTestOk"
@@ -151,7 +154,7 @@ Rectangle {
                 wrapMode: Text.WrapAtWordBoundaryOrAnywhere
                 text: qsTr("Self-test ok: %1").arg(screen.controller.serviceSelfTestOk)
                 color: screen.theme.foreground
-                font.pixelSize: screen.theme.bodySize * 0.6
+                font.pixelSize: screen.healthTextSize * 0.6
             }
             Repeater {  // the self-test's checks that did not pass, with their code
                 model: screen.controller.serviceSelfTestProblems
@@ -162,8 +165,8 @@ Rectangle {
                     objectName: "selfTest_" + modelData.name
                     text: modelData.name + ": " + modelData.status + " "
                           + (modelData.reason ? modelData.reason : "")
-                    color: modelData.status === "fail" ? "#b3261e" : screen.theme.foreground
-                    font.pixelSize: screen.theme.bodySize * 0.6
+                    color: modelData.status === "fail" ? screen.theme.danger : screen.theme.foreground
+                    font.pixelSize: screen.healthTextSize * 0.6
                     font.family: "monospace"
                 }
             }
@@ -176,7 +179,7 @@ Rectangle {
                       : screen.controller.serviceTestPrint === "printed" ? qsTr("The test page is printed.")
                       : screen.controller.serviceTestPrint + ": " + screen.texts.error(screen.controller.serviceTestPrint)
                 color: screen.theme.foreground
-                font.pixelSize: screen.theme.bodySize * 0.6
+                font.pixelSize: screen.healthTextSize * 0.6
             }
         }
         ColumnLayout {
@@ -185,7 +188,7 @@ Rectangle {
             Layout.maximumWidth: health.column
             spacing: screen.theme.mm * 2
             Text { text: qsTr("Results to sync"); font.bold: true; color: screen.theme.foreground
-                   font.pixelSize: screen.theme.bodySize }
+                   font.pixelSize: screen.healthTextSize }
             Repeater {
                 model: screen.controller.serviceOutbox
                 Text {
@@ -195,14 +198,14 @@ Rectangle {
                     objectName: "serviceOutbox_" + modelData.state
                     text: qsTr("%1: %2").arg(screen.texts.outboxState(modelData.state)).arg(modelData.count)
                     color: screen.theme.foreground
-                    font.pixelSize: screen.theme.bodySize * 0.7
+                    font.pixelSize: screen.healthTextSize * 0.7
                 }
             }
             Text {
                 objectName: "serviceOldest"
                 text: qsTr("Oldest unsent: %1 s").arg(screen.controller.serviceOldestUnsent)
                 color: screen.theme.muted
-                font.pixelSize: screen.theme.bodySize * 0.7
+                font.pixelSize: screen.healthTextSize * 0.7
             }
             Image {  // the camera check: its live picture
                 objectName: "serviceCameraPicture"
@@ -221,12 +224,12 @@ Rectangle {
             Layout.maximumWidth: health.column
             spacing: screen.theme.mm * 2
             Text { text: qsTr("Recent errors"); font.bold: true; color: screen.theme.foreground
-                   font.pixelSize: screen.theme.bodySize }
+                   font.pixelSize: screen.healthTextSize }
             Text {
                 visible: screen.controller.recentErrors.length === 0
                 text: qsTr("None")
                 color: screen.theme.muted
-                font.pixelSize: screen.theme.bodySize * 0.7
+                font.pixelSize: screen.healthTextSize * 0.7
             }
             Repeater {
                 model: screen.controller.recentErrors
@@ -239,26 +242,29 @@ Rectangle {
                     text: modelData.time + " " + modelData.reason + "\n"
                           + screen.texts.error(modelData.reason)
                     color: modelData.level === "ERROR" ? screen.theme.danger : screen.theme.foreground
-                    font.pixelSize: screen.theme.bodySize * 0.6
+                    font.pixelSize: screen.healthTextSize * 0.6
                 }
             }
         }
     }
-    KioskButton {
-        id: exitButton
-        objectName: "serviceExit"
-        anchors { left: parent.left; bottom: parent.bottom; margins: screen.theme.margin }
-        theme: screen.theme
-        text: screen.controller.service === "open" ? qsTr("Back to kiosk mode")
-              : screen.controller.service === "locked" ? qsTr("Close") : qsTr("Cancel")
-        onClicked: screen.controller.closeService()
-    }
-    Row {  // the tools
-        anchors { right: parent.right; bottom: parent.bottom; margins: screen.theme.margin }
+    // The way out first, then the tools: one bar that wraps to a second line when the
+    // buttons do not fit (larger text), so no button ever lies on another.
+    Flow {
+        id: bottomBar
+        anchors { left: parent.left; right: parent.right; bottom: parent.bottom
+                  margins: screen.theme.margin }
         spacing: screen.theme.mm * 3
-        visible: screen.controller.service === "open"
+        KioskButton {
+            id: exitButton
+            objectName: "serviceExit"
+            theme: screen.theme
+            text: screen.controller.service === "open" ? qsTr("Back to kiosk mode")
+                  : screen.controller.service === "locked" ? qsTr("Close") : qsTr("Cancel")
+            onClicked: screen.controller.closeService()
+        }
         KioskButton {
             objectName: "serviceSelfTestButton"
+            visible: screen.controller.service === "open"
             theme: screen.theme
             enabled: !screen.controller.serviceSelfTestRunning
             text: qsTr("Self-test")
@@ -267,13 +273,14 @@ Rectangle {
         KioskButton {
             objectName: "serviceTestPrintButton"
             theme: screen.theme
-            visible: screen.controller.receiptOffered
+            visible: screen.controller.service === "open" && screen.controller.receiptOffered
             enabled: screen.controller.serviceTestPrint !== "printing"
             text: qsTr("Test print")
             onClicked: screen.controller.testPrint()
         }
         KioskButton {
             objectName: "serviceCameraButton"
+            visible: screen.controller.service === "open"
             theme: screen.theme
             selected: screen.controller.serviceCamera
             text: qsTr("Camera")
@@ -281,6 +288,7 @@ Rectangle {
         }
         KioskButton {
             objectName: "serviceRefresh"
+            visible: screen.controller.service === "open"
             theme: screen.theme
             text: qsTr("Refresh")
             onClicked: screen.controller.refreshService()
