@@ -36,6 +36,7 @@ from kiosk.flows.service import Door, ServiceGate
 from kiosk.flows.verification import Step, View
 from kiosk.log import RecentReasons
 from kiosk.receipts import certificate_code, consent_until
+from kiosk.ui.hint_pacing import HintPacing
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,9 @@ class KioskController(QObject):
         """The site's volume, back in force at every wipe (the next person starts there)."""
         self._volume = self.default_volume
         self._last_prompt: Speak | None = None
+        self._hints = HintPacing()
+        self.clock: Callable[[], float] = time.monotonic
+        """For the pacing of spoken hints; a test may set its own."""
         self._staff_called = False
         self._translator = QTranslator(self)
         self._language = "en"
@@ -239,7 +243,16 @@ class KioskController(QObject):
 
     def speak(self, command: Speak) -> None:
         self._last_prompt = command
+        self._hints.spoke(self.clock())
         self.on_speak(command.prompt, self._language, command.reason, command.reference)
+
+    def _say_hint(self) -> None:
+        """A face-position hint that has held for a moment is said too (issue 16): a person
+        who cannot read the screen hears "come a little closer". Not kept as the screen's
+        line: Repeat says the challenge, not a hint that may have gone."""
+        said = self._hints.observe(self._view.hint, self.clock())
+        if said is not None:
+            self.on_speak(said, self._language, None, None)
 
     def apply_view(self, view: View) -> None:
         old_step, old_challenge = self._view.step, self._view.challenge
@@ -253,6 +266,7 @@ class KioskController(QObject):
             self.staffCalledChanged.emit()
         if view.step != old_step:
             log.info("screen", extra={"from": str(old_step), "to": str(view.step)})
+            self._hints.reset()
             if view.step == Step.WELCOME:
                 # The wipe: the next person hears the site's volume and no old prompt.
                 self._last_prompt = None
@@ -273,6 +287,7 @@ class KioskController(QObject):
         if self.preview.version != self._preview_seen:
             self._preview_seen = self.preview.version
             self.previewChanged.emit()
+        self._say_hint()
 
     def _tap(self, action: str, value: str | None = None) -> None:
         if self._runner is not None:

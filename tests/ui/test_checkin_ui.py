@@ -195,3 +195,24 @@ def test_inactivity_warns_then_returns_to_welcome(qtbot, kiosk, language):
     # The reason is logged, not shown: the next person does not find the last one's message.
     texts = visible_texts(kiosk)
     assert not any("本次办理已结束" in t or "nothing happened" in t for t in texts), texts
+
+
+def test_a_person_out_of_view_hears_the_hint_too(qtbot, kiosk):
+    """The face-position hint is said, not only shown (issue 16): a person who cannot read
+    the screen hears "stand in front of the camera", once it holds and not at every frame.
+    The simulated person has stepped aside; back in view, the check goes on."""
+    from kiosk.idv.quality import QualityIssue
+
+    camera = kiosk.runner.simulators["camera"]
+    camera.present(False)
+    tap(qtbot, kiosk, "startButton")
+    at(qtbot, kiosk, "face")
+    qtbot.waitUntil(lambda: kiosk.controller.hint == QualityIssue.NO_FACE, timeout=30_000)
+    said = lambda: [p for p, _ in kiosk.voice.history if p == QualityIssue.NO_FACE]  # noqa: E731
+    qtbot.waitUntil(lambda: said() != [], timeout=15_000)
+    qtbot.wait(2_000)
+    assert len(said()) == 1, kiosk.voice.history  # paced: one line, not one per frame
+    camera.present(True)
+    qtbot.waitUntil(lambda: kiosk.controller.challenge != "", timeout=30_000)
+    tap(qtbot, kiosk, "backButton")
+    at(qtbot, kiosk, "welcome")
