@@ -105,9 +105,9 @@ class FlowRunner:
     """Called with the flow's view after every event (the UI re-renders from it)."""
     events: queue.Queue[Event] = field(default_factory=queue.Queue)
     simulators: dict[str, object] = field(default_factory=dict)
+    """Simulated readers' simulators by reader kind (demo and tests)."""
     unavailable: dict[str, str] = field(default_factory=dict)
     """Readers that did not open, with the reason code."""
-    """Simulated readers' simulators by reader kind (demo and tests)."""
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _readers: list[ReaderSlot] = field(default_factory=list)
     _camera: object | None = None
@@ -120,6 +120,8 @@ class FlowRunner:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _known_keys: dict[int, str] = field(default_factory=dict)
     """Readers whose access key is part of the setup (the demo's specimen), by ``id``."""
+    _specimen_keys: dict[int, str] = field(default_factory=dict)
+    """The simulated passport readers' specimen keys, known to the setup or not."""
     _printer: OpenedPrinter | None = None
 
     # -- lifetime ------------------------------------------------------------------------------
@@ -137,6 +139,8 @@ class FlowRunner:
                 log.error("reader unavailable", extra={"reader": kind, "reason": exc.reason})
                 self.unavailable[kind] = exc.reason
                 continue
+            if opened.access_mrz is not None:
+                self._specimen_keys[id(opened.reader)] = opened.access_mrz
             if opened.access_mrz is not None and self._mrz_known(kind):
                 # The specimen passport's MRZ; a real passport's comes from the MRZ entry step.
                 opened.reader.set_access_key(opened.access_mrz)  # type: ignore[attr-defined]
@@ -364,6 +368,26 @@ class FlowRunner:
     def _mrz_known(self, kind: str) -> bool:
         pcsc = self.config.readers.pcsc
         return kind != "pcsc" or pcsc is None or pcsc.simulated_mrz_known
+
+    @property
+    def passport_key_known(self) -> bool:
+        """Demo: whether the specimen passport opens as if its MRZ had been swiped."""
+        return any(key in self._known_keys for key in self._specimen_keys)
+
+    def set_passport_key_known(self, known: bool) -> None:
+        """Demo: the specimen passport as if its MRZ were swiped (``True``), or as a real
+        passport on a kiosk without an MRZ reader, so the kiosk asks for the photo page's
+        details (the demo panel's switch). From the next session on; at once when no
+        session is under way."""
+        with self._lock:
+            for reader, key in self._specimen_keys.items():
+                if known:
+                    self._known_keys[reader] = key
+                else:
+                    self._known_keys.pop(reader, None)
+        if not self.flow.holds_personal_data():
+            self._forget_typed_keys()
+        log.info("demo passport key", extra={"known": known})
 
     def _chip_readers(self) -> list[ReaderSlot]:
         return [slot for slot in self._readers if hasattr(slot.reader, "set_access_key")]

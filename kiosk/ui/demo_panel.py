@@ -3,7 +3,8 @@ has no hardware for.
 
 A demo on simulated devices can otherwise only ever go one way (the sample ID card lies on
 the reader, the simulated person follows every prompt). From the panel a newcomer puts the
-ID card on the reader or takes it away, lays down the specimen passport, presents a card that
+ID card on the reader or takes it away, lays down the specimen passport (with its MRZ known,
+as if swiped, or not, so the kiosk asks for the photo page's details), presents a card that
 is not an ID card, and chooses how the person in front of the camera behaves: follows the
 prompts, stays silent, or is someone else. Every path of docs/screens.md is then reachable
 from the windows themselves.
@@ -54,6 +55,10 @@ class DemoRunner(Protocol):
 
     simulators: dict[str, object]
     subject: SubjectScript | None
+
+    @property
+    def passport_key_known(self) -> bool: ...
+    def set_passport_key_known(self, known: bool) -> None: ...
 
 
 @functools.cache
@@ -162,6 +167,29 @@ class DemoPanel(QObject):
 
         threading.Thread(target=move, name="demo-passport", daemon=True).start()
         log.info("demo panel", extra={"action": "lay_passport" if down else "lift_passport"})
+
+    @Property(bool, notify=changed)
+    def passportKeyKnown(self) -> bool:
+        """The specimen's MRZ as if swiped; off, the kiosk asks for the photo page's details
+        as for a real passport on a kiosk without an MRZ reader (the MRZ entry screens)."""
+        runner = self._runner()
+        return runner is not None and runner.passport_key_known
+
+    @Slot()
+    def passportKeySwiped(self) -> None:
+        self._passport_key(known=True)
+
+    @Slot()
+    def passportKeyTyped(self) -> None:
+        self._passport_key(known=False)
+
+    def _passport_key(self, *, known: bool) -> None:
+        runner = self._runner()
+        if runner is None or self._simulator("pcsc") is None:
+            return
+        runner.set_passport_key_known(known)
+        log.info("demo panel", extra={"action": "passport_key", "known": known})
+        self.changed.emit()
 
     # -- the person in front of the camera -----------------------------------------------------
     @Slot(str)

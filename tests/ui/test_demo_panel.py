@@ -97,3 +97,46 @@ def test_a_silent_person_chosen_on_the_panel_ends_at_the_staff_desk(qtbot, kiosk
     assert ui.runner.subject.respond(Gesture.BLINK) == "blink"
     tap(qtbot, ui, "doneButton")
     at(qtbot, ui, "welcome")
+
+
+@pytest.fixture
+def passport_kiosk(qtbot, demo_config_file, pcscd_vpcd) -> Iterator[tuple[KioskUi, QWindow]]:
+    """The demo with its specimen passport on the harness's pcscd (``make demo`` starts the
+    machine's own pcscd); the ID card off the reader, so the passport is what is read."""
+    text = demo_config_file.read_text(encoding="utf-8").replace(
+        '[readers.pcsc]\nkind = "simulated"',
+        f'[readers.pcsc]\nkind = "simulated"\nsimulated_vpcd_port = {pcscd_vpcd.vpcd_port}',
+    )
+    demo_config_file.write_text(text, encoding="utf-8")
+    with running_kiosk(qtbot, demo_config_file) as ui:
+        assert "pcsc" not in ui.runner.unavailable, ui.runner.unavailable
+        panel = show_demo_panel(ui)
+        assert panel is not None
+        qtbot.waitExposed(panel)
+        try:
+            press(qtbot, panel, "demoRemoveIdCard")
+            yield ui, panel
+        finally:
+            panel.close()
+
+
+@pytest.mark.services
+def test_the_passport_without_its_key_from_the_panel_asks_for_the_photo_page(qtbot, passport_kiosk):
+    """The MRZ entry path, reachable from the windows: on the panel the specimen's MRZ is
+    no longer "swiped", so the kiosk asks for the photo page's details; switched back, the
+    chip opens at once and the face check follows."""
+    ui, panel = passport_kiosk
+    assert ui.runner.passport_key_known
+    press(qtbot, panel, "demoPassportKeyTyped")
+    qtbot.waitUntil(lambda: not ui.runner.passport_key_known, timeout=5_000)
+    tap(qtbot, ui, "startButton")
+    at(qtbot, ui, "mrz_entry", timeout=30_000)
+    tap(qtbot, ui, "backButton")
+    at(qtbot, ui, "welcome")
+
+    press(qtbot, panel, "demoPassportKeySwiped")
+    qtbot.waitUntil(lambda: ui.runner.passport_key_known, timeout=5_000)
+    tap(qtbot, ui, "startButton")
+    at(qtbot, ui, "face", timeout=60_000)
+    tap(qtbot, ui, "backButton")
+    at(qtbot, ui, "welcome")

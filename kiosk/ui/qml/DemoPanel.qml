@@ -49,7 +49,11 @@ Window {
                 { "title": qsTr("Passport reader"), "shown": window.panel.hasPassport, "buttons": [
                     { "name": "demoLayPassport", "text": qsTr("Lay the passport down"), "act": "layPassport",
                       "on": window.panel.passportDown },
-                    { "name": "demoLiftPassport", "text": qsTr("Lift it"), "act": "liftPassport" }] },
+                    { "name": "demoLiftPassport", "text": qsTr("Lift it"), "act": "liftPassport" },
+                    { "name": "demoPassportKeySwiped", "text": qsTr("Its MRZ swiped"),
+                      "act": "passportKeySwiped", "on": window.panel.passportKeyKnown },
+                    { "name": "demoPassportKeyTyped", "text": qsTr("Its details typed at the kiosk"),
+                      "act": "passportKeyTyped", "on": !window.panel.passportKeyKnown }] },
                 { "title": qsTr("The person at the camera"), "shown": window.panel.ready, "buttons": [
                     { "name": "demoPersonFollows", "text": qsTr("Follows the prompts"), "person": "follows" },
                     { "name": "demoPersonSilent", "text": qsTr("Stays silent"), "person": "silent" },
