@@ -81,9 +81,10 @@ def test_with_no_tries_left_staff_are_called_and_the_reason_said(qtbot, kiosk, l
     said = kiosk.voice.text("result_fail", language, kiosk.controller.resultReason,
                             kiosk.controller.reference)  # fmt: skip
     assert said and kiosk.reason_texts.text(kiosk.controller.resultReason, language)
-    assert find(kiosk, "resultNextStep").property("text") != kiosk.reason_texts.nextStep(
-        kiosk.controller.resultReason, language
-    )  # "staff have been called" instead of "tap Try again"
+    # "Staff have been called, wait here" as the title, instead of "tap Try again".
+    title = find(kiosk, "resultTitle").property("text")
+    assert ("稍候" if language == "zh_CN" else "wait here") in title, title
+    assert not shown(kiosk, "resultNextStep")
     screenshot(kiosk, f"result_staff_called_{language}")
     tap(qtbot, kiosk, "doneButton")
     at(qtbot, kiosk, "welcome")

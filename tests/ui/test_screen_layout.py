@@ -109,11 +109,25 @@ HOSPITAL: dict[str, View] = {
         receipt="failed",
         receipt_error="DRV_PRINTER_NO_PAPER",
     ),
+    # As the flow shows a failure: the deciding reason worded, the reference, and "Try
+    # again" while tries are left; the last try sends the person to staff (called at once).
     "result_fail": View(
         step=Step.RESULT,
         language="en",
         decision=Decision.FAIL,
+        reasons=("IDV_LIVENESS_TIMEOUT",),
+        reason="IDV_LIVENESS_TIMEOUT",
+        reference="7K3M-Q9TX",
+        retryable=True,
+    ),
+    "result_fail_staff": View(
+        step=Step.RESULT,
+        language="en",
+        decision=Decision.FAIL,
         reasons=("IDV_LIVENESS_TIMEOUT", "IDV_MATCH_REJECTED"),
+        reason="IDV_MATCH_REJECTED",
+        reference="7K3M-Q9TX",
+        staff_called=True,
     ),
     "result_not_saved": View(
         step=Step.RESULT, language="en", decision=Decision.PASS, error="STORE_DISK_LOW"

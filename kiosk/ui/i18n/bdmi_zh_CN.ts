@@ -127,6 +127,16 @@
         </message>
         <message>
             <location filename="../qml/DemoPanel.qml" line="53" />
+            <source>Its MRZ swiped</source>
+            <translation>机读码已刷读</translation>
+        </message>
+        <message>
+            <location filename="../qml/DemoPanel.qml" line="55" />
+            <source>Its details typed at the kiosk</source>
+            <translation>在自助机上输入证件信息</translation>
+        </message>
+        <message>
+            <location filename="../qml/DemoPanel.qml" line="53" />
             <source>The person at the camera</source>
             <translation>摄像头前的人</translation>
         </message>
@@ -395,7 +405,7 @@
             <translation>下次认证时间：%1 起</translation>
         </message>
         <message>
-            <location filename="../qml/ResultScreen.qml" line="124" />
+            <location filename="../qml/ResultScreen.qml" line="50" />
             <source>Staff have been called. Please wait here.</source>
             <translation>已呼叫工作人员，请在这里稍候。</translation>
         </message>

@@ -45,6 +45,7 @@ Item {
                   : screen.consent === "declined" && screen.passed ? qsTr("Your refusal is recorded")
                   : screen.passed ? qsTr("You are checked in")
                   : screen.controller.retryable ? qsTr("The face check did not work this time")
+                  : screen.controller.staffCalled ? qsTr("Staff have been called. Please wait here.")
                   : qsTr("Please see the staff at the desk")
             color: screen.passed ? screen.theme.accent : screen.theme.foreground
             font.pixelSize: screen.theme.titleSize
@@ -115,14 +116,13 @@ Item {
             color: screen.theme.foreground
             font.pixelSize: screen.theme.bodySize
         }
-        Text {  // and what to do now
+        Text {  // and what to do now (once staff are called, the title says it: wait here)
             objectName: "resultNextStep"
             Layout.fillWidth: true
-            visible: !screen.passed && text !== ""
+            visible: !screen.passed && !screen.controller.staffCalled && text !== ""
             wrapMode: Text.WordWrap
             horizontalAlignment: Text.AlignHCenter
-            text: screen.controller.staffCalled ? qsTr("Staff have been called. Please wait here.")
-                  : screen.texts.nextStep(screen.reasonCode)
+            text: screen.texts.nextStep(screen.reasonCode)
             color: screen.theme.muted
             font.pixelSize: screen.theme.bodySize
         }
@@ -148,21 +148,24 @@ Item {
             font.pixelSize: screen.theme.smallSize
             font.family: "monospace"
         }
-        Text {  // the codes, small, for the staff at the desk and the technician guide
-            objectName: "resultReasonCodes"
-            Layout.alignment: Qt.AlignHCenter
-            visible: !screen.passed && text !== ""
-            text: screen.controller.error !== "" ? screen.controller.error
-                                                 : screen.controller.reasonCodes
-            color: screen.theme.muted
-            font.pixelSize: screen.theme.smallSize
-            font.family: "monospace"
-        }
     }
     ColumnLayout {
         id: side
         Layout.fillHeight: true
         spacing: screen.theme.gap
+    Text {  // the codes, small, one per line, for the staff at the desk and the technician
+        // guide: beside the buttons, so the outcome on the left keeps its room in larger text
+        objectName: "resultReasonCodes"
+        Layout.fillWidth: true
+        visible: !screen.passed && text !== ""
+        text: (screen.controller.error !== "" ? screen.controller.error
+                                              : screen.controller.reasonCodes).split(" · ").join("\n")
+        wrapMode: Text.WrapAnywhere
+        horizontalAlignment: Text.AlignHCenter
+        color: screen.theme.muted
+        font.pixelSize: screen.theme.smallSize
+        font.family: "monospace"
+    }
     Image {
         objectName: "certificateQr"
         readonly property real side: Math.min(screen.theme.mm * 55, screen.height * 0.45)
