@@ -192,6 +192,20 @@ def _rejected(db: StoreDatabase) -> dict[str, int]:
     return dict(sorted(found.items()))
 
 
+def _his_status(db: StoreDatabase) -> dict[str, Any] | None:
+    """The check-in messages for the hospital's system (his_outbox.py); ``None`` on a store
+    from before they existed (schema 4)."""
+    from kiosk.store import his_outbox
+    from kiosk.store.migrations import schema_version
+
+    if schema_version(db) < 4:
+        return None
+    found = his_outbox.status(db, now_ms=_now_ms())
+    age = found.oldest_pending_age_ms
+    return {"counts": found.counts, "oldest_pending_age_s": None if age is None else age // 1000,
+            "last_error": found.last_error}  # fmt: skip
+
+
 def _do_status(args: argparse.Namespace) -> int:
     from kiosk.store import outbox
     from kiosk.store.capacity import check_capacity
@@ -202,6 +216,7 @@ def _do_status(args: argparse.Namespace) -> int:
         state = outbox.status(db, now_ms=_now_ms())
         rejected = _rejected(db)
         capacity = check_capacity(db)
+        his = _his_status(db)
     finally:
         db.close()
     age_ms = state.oldest_pending_age_ms
@@ -219,6 +234,7 @@ def _do_status(args: argparse.Namespace) -> int:
             "free_bytes": capacity.free_bytes,
             "min_free_bytes": capacity.min_free_bytes,
         },
+        "his": his,
     }
     counts = ", ".join(f"{state.counts[s]} {s}" for s in OUTBOX_STATES)
     reasons = ", ".join(f"{code} {n}" for code, n in rejected.items())
@@ -232,6 +248,14 @@ def _do_status(args: argparse.Namespace) -> int:
         f"{_size(capacity.free_bytes)} free (minimum {_size(capacity.min_free_bytes)}): "
         + ("ok" if capacity.ok else f"{capacity.status}, new results are refused"),
     ]
+    if his is not None and (config.his is not None or any(his["counts"].values())):
+        his_counts = ", ".join(f"{n} {s}" for s, n in his["counts"].items())
+        oldest = his["oldest_pending_age_s"]
+        lines.append(
+            f"hospital system (HIS) check-ins: {his_counts}; oldest pending: "
+            + ("none" if oldest is None else _age(oldest * 1000))
+            + (f"; last error {his['last_error']}" if his["last_error"] else "")
+        )
     emit(args.json, report, lines)
     return EXIT_OK if capacity.ok else EXIT_BAD
 

@@ -51,7 +51,10 @@ def _run(args: argparse.Namespace) -> int:
         emit(args.json, failure, [f"{error.reason}: {error.args[0]}"])
         return EXIT_BAD
     try:
-        policy = RetentionPolicy(keep_anchored_days=config.store.keep_anchored_days)
+        policy = RetentionPolicy(
+            keep_anchored_days=config.store.keep_anchored_days,
+            keep_refused_his_days=config.his.keep_refused_days if config.his else 14,
+        )
         report = purge(db, int(time.time() * 1000), policy)
     finally:
         db.close()
@@ -59,7 +62,7 @@ def _run(args: argparse.Namespace) -> int:
     line = (
         f"retention: deleted {report.personal_records} personal record(s), "
         f"{report.templates} expired template(s), {report.results} result(s) anchored over "
-        f"{policy.keep_anchored_days} days ago"
+        f"{policy.keep_anchored_days} days ago, {report.his_messages} refused HIS message(s)"
     )
     emit(args.json, done, [line])
     return EXIT_OK

@@ -454,6 +454,35 @@ class AssistConfig(_Strict):
     """How often ``bdmi-health`` looks for new calls for staff to forward to the site."""
 
 
+class HisConfig(_Strict):
+    """The hand-off to the hospital information system after a passed check-in: an HL7 FHIR
+    R4 transaction Bundle POSTed over mutual TLS to the site's own endpoint (kiosk/his). The
+    one, configured, place personal data (the patient identifier) leaves the kiosk."""
+
+    endpoint: Annotated[str, Field(pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$",
+                                   max_length=2048)]  # fmt: skip
+    """The FHIR base URL of the HIS, inside the site (``https://his.local/fhir``)."""
+    ca_file: Path
+    """The CA that signed the HIS's server certificate."""
+    cert_file: Path
+    """The kiosk's client certificate for the HIS."""
+    key_file: SecretFile
+    resident_id_system: Annotated[str, Field(min_length=4, max_length=256)]
+    """The HIS's identifier system for resident ID card numbers (an ``urn:oid:`` or URL the
+    hospital names): the Patient is found by it."""
+    passport_system: Annotated[str, Field(min_length=4, max_length=256)] = (
+        "http://hl7.org/fhir/sid/passport-{state}"
+    )
+    """The identifier system for passport numbers; ``{state}`` is the issuing state."""
+    timeout_s: Annotated[float, Field(ge=1.0, le=60.0)] = 10.0
+    poll_s: Annotated[float, Field(ge=0.5, le=600.0)] = 5.0
+    """How often the kiosk looks for messages due (a new one goes at once)."""
+    keep_refused_days: Annotated[int, Field(ge=1, le=365)] = 14
+    """A message the HIS refused stays this long for staff (``kioskctl outbox``), then goes."""
+
+    _expand_paths = field_validator("ca_file", "cert_file", "key_file")(_expand)
+
+
 class KioskConfig(_Strict):
     device: DeviceConfig
     logging: LoggingConfig = LoggingConfig()
@@ -469,6 +498,8 @@ class KioskConfig(_Strict):
     consent: ConsentConfig = ConsentConfig()
     printer: PrinterConfig = PrinterConfig()
     assist: AssistConfig = AssistConfig()
+    his: HisConfig | None = None
+    """``[his]``: the hospital system's check-in endpoint; absent, no hand-off."""
 
     @model_validator(mode="after")
     def _production_uses_real_parts(self) -> KioskConfig:
@@ -525,5 +556,6 @@ class KioskConfig(_Strict):
             "security.service_pin_file": self.security.service_pin_file,
             "security.machine_secret_file": self.security.machine_secret_file,
             "sync.key_file": self.sync.key_file,
+            "his.key_file": self.his.key_file if self.his else None,
         }
         return {k: v for k, v in found.items() if v is not None}

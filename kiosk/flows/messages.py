@@ -158,9 +158,13 @@ class RecordResult:
     verdict: Verdict
     evidence: DocumentEvidence | None
     document_number: str | None
-    """Turned into the pseudonymous ``subject_ref`` by the shell, never stored as is."""
+    """Turned into the pseudonymous ``subject_ref`` by the shell, never stored as is (but
+    for a passed hospital check-in, in the message to the hospital's own system)."""
     started_at: float
     probe_images: int = 1
+    issuing_state: str | None = None
+    """An ICAO document's issuing state (alpha-3): with the number, the passport's identity
+    in the hospital system's message."""
 
     def __repr__(self) -> str:
         return f"RecordResult({self.verdict.decision.value}, <redacted>)"

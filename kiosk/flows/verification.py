@@ -393,6 +393,9 @@ class VerificationFlow:
             RecordResult(
                 verdict, read.evidence, read.document.document_number, self._started_at,
                 probe_images=event.probe_images,
+                issuing_state=(read.document.issuer
+                               if read.document.doc_type is not DocumentType.CN_RESIDENT_ID
+                               else None),
             )
         )  # fmt: skip
 

@@ -686,6 +686,23 @@ def _technical(codes: tuple[str, ...], zh: str, en: str) -> None:
 
 
 _technical(
+    ("HIS_DELIVERED",),
+    "医院信息系统已收到签到信息。",
+    "The hospital system has the check-in.",
+)
+_technical(
+    ("HIS_UNREACHABLE", "HIS_SERVER_ERROR", "HIS_TLS_FAILED"),
+    "签到信息暂时送不到医院信息系统，稍后会自动重发：kioskctl outbox 显示原因。",
+    "The check-in has not reached the hospital system yet and goes again by itself: "
+    "kioskctl outbox shows why.",
+)
+_technical(
+    ("HIS_REFUSED", "HIS_MESSAGE_INVALID", "HIS_CONFIG_INVALID"),
+    "医院信息系统没有接受签到信息，或 [his] 配置有误：请技术人员查看 kioskctl outbox。",
+    "The hospital system did not take the check-in, or [his] is misconfigured: the "
+    "technician looks at kioskctl outbox.",
+)
+_technical(
     (
         "CFG_INVALID_VALUE",
         "CFG_MISSING",

@@ -53,7 +53,10 @@ from kiosk.flows.pension import (
     EnrolmentMissing,
     LookupEnrolment,
 )
-from kiosk.flows.verification import Step, VerificationFlow, View
+from kiosk.flows.verification import Step, VerificationFlow, View, reference_code
+from kiosk.his.delivery import HisDelivery, his_delivery
+from kiosk.his.fhir_checkin import CheckIn, HisMessageError, checkin_bundle, identifier_system
+from kiosk.idv.decision import Decision
 from kiosk.idv.embedding import FaceEmbedder
 from kiosk.idv.record import verification_result
 from kiosk.receipts import receipt_from_view
@@ -123,6 +126,8 @@ class FlowRunner:
     _specimen_keys: dict[int, str] = field(default_factory=dict)
     """The simulated passport readers' specimen keys, known to the setup or not."""
     _printer: OpenedPrinter | None = None
+    _his: HisDelivery | None = None
+    """The hand-off to the hospital's system (``[his]``, hospital check-in only)."""
 
     # -- lifetime ------------------------------------------------------------------------------
     def open(self) -> None:
@@ -160,12 +165,16 @@ class FlowRunner:
         self._db = open_from_config(self.config, create=True)
         self._key = ensure_demo_identity(self.config)
         self._site_key = site_key(self.config)
+        if self.flow.name == "hospital_checkin":
+            self._his = his_delivery(self.config.his, self._db, self._lock)
 
     def close(self) -> None:
         for job in (self._read_job, self._face_job):
             if job is not None:
                 job.cancel()
                 job.join()
+        if self._his is not None:
+            self._his.stop()
         if self._db is not None:
             self._db.close()
         self._stack.close()
@@ -473,9 +482,11 @@ class FlowRunner:
                 probe_images=command.probe_images,
             )  # fmt: skip
             signed = sign_result(record, self._key)
+            his_body = self._his_message(command, signed.result_id, record.assurance, now_ms)
             with self._lock:
                 outbox.record_result(self._db, signed, actor_kind="patient_session",
-                                     actor_id=signed.result_id, now_ms=now_ms)  # fmt: skip
+                                     actor_id=signed.result_id, his_body=his_body,
+                                     now_ms=now_ms)  # fmt: skip
         except (StoreError, SecurityError) as exc:
             log.error("result not recorded", extra={"reason": exc.reason})
             self.events.put(RecordFailed(exc.reason))
@@ -483,6 +494,31 @@ class FlowRunner:
         log.info("result recorded", extra={"result_id": signed.result_id,
                                            "decision": signed.decision})  # fmt: skip
         self.events.put(Recorded(signed.result_id))
+        if his_body is not None and self._his is not None:
+            self._his.nudge()
+
+    def _his_message(self, command: RecordResult, result_id: str, assurance: str,
+                     now_ms: int) -> bytes | None:  # fmt: skip
+        """The hospital system's check-in message for a pass, queued with the result. One
+        that cannot be built is logged and the check-in stands: the desk can still look the
+        person up by the reference on the screen."""
+        his, evidence = self.config.his, command.evidence
+        passed = command.verdict.decision is Decision.PASS
+        if self._his is None or his is None or not passed or evidence is None:
+            return None
+        try:
+            return checkin_bundle(CheckIn(
+                identifier_system=identifier_system(his, evidence.doc_type,
+                                                    command.issuing_state),
+                identifier=command.document_number or "",
+                reference=reference_code(result_id), result_id=result_id,
+                assurance=assurance, site=self.config.device.site,
+                arrived_at=dt.datetime.fromtimestamp(now_ms / 1000, dt.UTC),
+            ))  # fmt: skip
+        except HisMessageError as exc:
+            log.error("no HIS message for this check-in",
+                      extra={"reason": exc.reason, "result_id": result_id})  # fmt: skip
+            return None
 
     def _consent(self, command: RecordConsent) -> None:
         """Sign and store the person's answer; posts ``Recorded`` (the consent record's id)

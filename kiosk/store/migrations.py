@@ -89,6 +89,24 @@ def _v3_pending_order_index(db: StoreDatabase, migrator: SqliteMigrator) -> None
     )
 
 
+def _v4_his_message(db: StoreDatabase, migrator: SqliteMigrator) -> None:
+    # The check-in messages for the hospital's own system (kiosk/store/his_outbox.py). The
+    # body holds the patient identifier: it is erased on delivery, and a refused one goes
+    # with the retention purge.
+    db.execute_sql(
+        'CREATE TABLE "his_message" ("result_id" TEXT NOT NULL PRIMARY KEY, '
+        "\"state\" TEXT NOT NULL CHECK (state IN ('pending','delivered','refused')), "
+        '"body" BLOB NOT NULL, "created_at_ms" INTEGER NOT NULL, '
+        '"attempts" INTEGER NOT NULL, "next_attempt_at_ms" INTEGER NOT NULL, '
+        '"delivered_at_ms" INTEGER, "last_error" TEXT, '
+        'FOREIGN KEY ("result_id") REFERENCES "result" ("result_id") ON DELETE CASCADE)'
+    )
+    db.execute_sql(
+        'CREATE INDEX "his_message_state_next_attempt_at_ms" ON "his_message" '
+        '("state", "next_attempt_at_ms")'
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -100,6 +118,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create tables", _v1_create_tables),
     Migration(2, "index outbox (state, next_attempt_at_ms)", _v2_outbox_due_index),
     Migration(3, "index outbox (state, result_id, next_attempt_at_ms)", _v3_pending_order_index),
+    Migration(4, "his_message: check-in messages for the hospital's system", _v4_his_message),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -15,6 +15,8 @@ Every model is unbound: ``database.open_store`` binds them to the store it opens
   name for a ticket). Each row has its own ``purge_after_ms``; deleting its result deletes it.
 * ``EnrolledTemplate``: a pensioner's enrolled face template, until it expires.
 * ``Consent``: an insurance consent granted by a subject to a relying party.
+* ``HisMessage``: a passed check-in's message for the hospital's own system (his_outbox.py);
+  its body holds the patient identifier until it is delivered (then erased).
 * ``AuditEntry``: the hash-chained audit log (audit.py). ``detail`` never holds personal data.
 * ``SchemaVersion``: which migrations ran.
 """
@@ -38,6 +40,7 @@ from playhouse.sqlite_ext import AutoIncrementField
 OUTBOX_STATES: Final = ("pending", "sending", "accepted", "anchored")
 ACTOR_KINDS: Final = ("patient_session", "operator", "technician", "system")
 CONSENT_STATES: Final = ("active", "revoked", "expired")
+HIS_STATES: Final = ("pending", "delivered", "refused")
 
 
 class _Base(Model):
@@ -132,6 +135,22 @@ class AuditEntry(_Base):
     entry_hash = BlobField()
 
 
+class HisMessage(_Base):
+    # CASCADE: the message goes with its result (retention keeps a result whose message is
+    # still pending, retention.py).
+    result = ForeignKeyField(Result, primary_key=True, column_name="result_id", on_delete="CASCADE")
+    state = TextField(constraints=[Check("state IN ('pending','delivered','refused')")])
+    body = BlobField()
+    created_at_ms = BigIntegerField()
+    attempts = IntegerField()
+    next_attempt_at_ms = BigIntegerField()
+    delivered_at_ms = BigIntegerField(null=True)
+    last_error = TextField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_attempt_at_ms"), False),)  # schema version 4
+
+
 class SchemaVersion(_Base):
     version = IntegerField(primary_key=True)
     applied_at_ms = BigIntegerField()
@@ -144,6 +163,7 @@ MODELS: Final = (
     PersonalRecord,
     EnrolledTemplate,
     Consent,
+    HisMessage,
     AuditEntry,
     SchemaVersion,
 )

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from kiosk.security.signed import SignedResult
-from kiosk.store import audit
+from kiosk.store import audit, his_outbox
 from kiosk.store.capacity import Capacity, check_capacity
 from kiosk.store.database import StoreDatabase
 from kiosk.store.errors import StoreError
@@ -201,13 +201,15 @@ def record_result(
     actor_kind: str,
     actor_id: str,
     personal: Sequence[PersonalData] | None = None,
+    his_body: bytes | None = None,
     now_ms: int,
 ) -> bool:
     """Store a signed result durably (fsync'd on return) with its outbox row, audit entry
-    and personal data. Returns True when written, False when already stored (no-op)."""
+    and personal data, and, for a passed hospital check-in, the message for the hospital's
+    own system (his_outbox.py). Returns True when written, False when already stored."""
     _check_actor(actor_kind)
     with db.atomic():
-        return _write_one(
+        written = _write_one(
             db,
             signed,
             actor_kind=actor_kind,
@@ -216,6 +218,9 @@ def record_result(
             now_ms=now_ms,
             capacity=check_capacity(db),
         )
+        if his_body is not None:
+            his_outbox.enqueue(db, signed.result_id, his_body, now_ms=now_ms)
+        return written
 
 
 def record_results(

@@ -213,11 +213,12 @@ def test_a_version_1_store_is_migrated_to_the_latest_keeping_its_data(db_path, k
     db.close()
 
     db = open_store(db_path, key)
-    assert schema_version(db) == LATEST == 3
+    assert schema_version(db) == LATEST == 4
     assert "outbox_state_next_attempt_at_ms" in _schema(db)
     assert "outbox_state_result_id_next_attempt_at_ms" in _schema(db)
     versions = db.execute_sql("SELECT version, description FROM schema_version").fetchall()
-    assert [v for v, _ in versions] == [1, 2, 3]
+    assert [v for v, _ in versions] == [1, 2, 3, 4]
+    assert "his_message_state_next_attempt_at_ms" in _schema(db)
     assert [i.result.result_id for i in pending(db)] == [s.result_id for s in signed]
     assert audit.verify_chain(db).ok
     plan = db.execute_sql(
@@ -457,7 +458,10 @@ def test_retention_purges_what_is_due_and_audits_counts_only(store):
         "SELECT action, actor_kind, detail FROM audit_entry ORDER BY seq DESC LIMIT 1"
     ).fetchone()
     assert (action, actor_kind) == ("retention_purge", "system")
-    assert detail == ('{"keep_anchored_days":30,"personal_records":5,"results":1,"templates":1}')
+    assert detail == (
+        '{"his_messages":0,"keep_anchored_days":30,"keep_refused_his_days":14,'
+        '"personal_records":5,"results":1,"templates":1}'
+    )
     # Nothing due: still one audit entry, so the log shows the job ran.
     again = retention.purge(store, now, retention.RetentionPolicy(keep_anchored_days=30))
     assert again == retention.PurgeReport(0, 0, 0)

@@ -216,3 +216,48 @@ def test_a_person_out_of_view_hears_the_hint_too(qtbot, kiosk):
     qtbot.waitUntil(lambda: kiosk.controller.challenge != "", timeout=30_000)
     tap(qtbot, kiosk, "backButton")
     at(qtbot, kiosk, "welcome")
+
+
+def test_a_check_in_reaches_the_hospital_system(qtbot, demo_config_file, tmp_path):
+    """With ``[his]`` configured, a pass in the real window sends the hospital's system a
+    FHIR check-in over mutual TLS (a real HTTPS server validating it with the FHIR library):
+    the sample card's number as the Patient identifier, an arrived Encounter with the
+    reference the screen shows. The number does not stay in the store."""
+    from drivers.simulators.sam_reader import SAMPLE_IDENTITIES
+    from tests.harness.his_server import HisServer
+    from tests.harness.pki import create_test_pki
+
+    pki = create_test_pki(tmp_path / "his-pki", client_cn="kiosk-his")
+    his = HisServer(pki)
+    his.start()
+    system = "urn:oid:2.16.840.1.113883.2.99.1"
+    with demo_config_file.open("a", encoding="utf-8") as config:
+        config.write(
+            f'\n[his]\nendpoint = "{his.url}"\nca_file = "{pki.ca_cert}"\n'
+            f'cert_file = "{pki.client.cert}"\nkey_file = "{pki.client.key}"\n'
+            f'resident_id_system = "{system}"\npoll_s = 1\n'
+        )
+    try:
+        with running_kiosk(qtbot, demo_config_file) as ui:
+            tap(qtbot, ui, "startButton")
+            at(qtbot, ui, "result", timeout=90_000)
+            assert ui.controller.decision == "pass", ui.runner.flow.view()
+            reference = ui.controller.reference
+            qtbot.waitUntil(lambda: len(his.received) == 1, timeout=30_000)
+            [bundle] = his.received
+            patient, encounter = (entry.resource for entry in bundle.entry)
+            assert (patient.identifier[0].system, patient.identifier[0].value) == (
+                system,
+                SAMPLE_IDENTITIES[0].text.id_number,
+            )
+            assert encounter.status == "arrived"
+            assert reference in [i.value for i in encounter.identifier]
+            stored = "SELECT state, length(body) FROM his_message"
+            qtbot.waitUntil(
+                lambda: ui.runner._db.execute_sql(stored).fetchall() == [("delivered", 0)],
+                timeout=5_000,
+            )
+            tap(qtbot, ui, "doneButton")
+            at(qtbot, ui, "welcome")
+    finally:
+        his.stop()

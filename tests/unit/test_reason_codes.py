@@ -3,7 +3,7 @@
 A code on screen that docs/operations.md does not explain leaves a technician guessing, so the
 guide is checked against the source: every string literal shaped like a reason code
 (CFG_…, DRV_…, UI_…, IDV_…, STORE_…, AUDIT_…, SEC_…, GW_…, WIRE_…, PROOF_…, BUNDLE_…, OPS_…,
-PROV_…)
+PROV_…, HIS_…)
 in kiosk/, drivers/ and edge_sync/ must appear there.
 """
 
@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PREFIXES = "CFG|DRV|UI|IDV|STORE|AUDIT|SEC|GW|WIRE|PROOF|BUNDLE|OPS|PROV"
+PREFIXES = "CFG|DRV|UI|IDV|STORE|AUDIT|SEC|GW|WIRE|PROOF|BUNDLE|OPS|PROV|HIS"
 CODE = re.compile(rf"^({PREFIXES})_[A-Z0-9_]*[A-Z0-9]$")  # not a prefix like DRV_MRZ_*
 
 
