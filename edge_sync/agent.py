@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import paho.mqtt.client as mqtt
 
-from edge_sync.ack_signature import proves_payload, signed_by_gateway
-from edge_sync.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
-from edge_sync.proof import InclusionProof
-from edge_sync.wire import (
+from edge_sync.protocol.ack_signature import proves_payload, signed_by_gateway
+from edge_sync.protocol.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
+from edge_sync.protocol.proof import InclusionProof
+from edge_sync.protocol.signed import SignedResult
+from edge_sync.protocol.wire import (
     AckMessage,
     ResultMessage,
     WireError,
@@ -43,7 +44,6 @@ from edge_sync.wire import (
     results_topic,
     status_topic,
 )
-from kiosk.security.signed import SignedResult
 from kiosk.store.errors import StoreError
 
 if TYPE_CHECKING:

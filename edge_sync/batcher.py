@@ -20,11 +20,12 @@ from typing import Protocol
 
 from peewee import Database
 
-from edge_sync.chain import Anchor, TxReceipt
+from edge_sync.chain import TxReceipt
 from edge_sync.gateway_db import Batch, ReceivedResult
-from edge_sync.merkle import all_audit_paths, leaf_hash, root_of
-from edge_sync.wire import AckMessage
-from kiosk.security.result import uuid7
+from edge_sync.protocol.anchor import Anchor
+from edge_sync.protocol.merkle import all_audit_paths, leaf_hash, root_of
+from edge_sync.protocol.result import uuid7
+from edge_sync.protocol.wire import AckMessage
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_sync.wire import MAX_MESSAGE
+from edge_sync.protocol.wire import MAX_MESSAGE
 
 DEVICE_WRITES = ("results", "status", "health", "register", "staff_call")
 DEVICE_READS = ("acks", "registered")

@@ -31,10 +31,10 @@ from typing import Any
 
 from peewee import Database
 
-from edge_sync.bundle import Bundle, BundleError, read_bundle, verify_bundle_signature
 from edge_sync.gateway_db import Device, DeviceKey, ReceivedResult, Rejection
 from edge_sync.intake import MAX_AGE_MS, Intake
-from edge_sync.wire import ResultMessage, results_topic
+from edge_sync.protocol.bundle import Bundle, BundleError, read_bundle, verify_bundle_signature
+from edge_sync.protocol.wire import ResultMessage, results_topic
 
 log = logging.getLogger(__name__)
 

@@ -32,6 +32,8 @@ from neo3.core import cryptography, types
 from neo3.network.payloads.verification import Signer, WitnessScope
 from neo3.wallet.account import Account
 
+from edge_sync.protocol.anchor import Anchor
+
 HALT = "HALT"
 DEVICE_ACTIVE = 1
 DEVICE_REVOKED = 2
@@ -101,14 +103,6 @@ class TxReceipt:
     block_index: int
     gas_consumed: int
     """System fee actually burned by the script, in datoshi (1e-8 GAS)."""
-
-
-@dataclass(frozen=True)
-class Anchor:
-    merkle_root: bytes
-    count: int
-    block_index: int
-    block_time_ms: int
 
 
 @dataclass(frozen=True)

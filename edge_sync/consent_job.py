@@ -33,9 +33,9 @@ from edge_sync.chain import ChainError, InvocationRefused
 from edge_sync.contracts_clients import ConsentRegistryClient
 from edge_sync.followup_db import EXPIRED, PENDING, RECORDED, ConsentEntry
 from edge_sync.gateway_db import Batch, ReceivedResult
-from kiosk.security.consent_record import ConsentRecord
+from edge_sync.protocol.consent_record import ConsentRecord
+from edge_sync.protocol.result import decode_payload
 from kiosk.security.errors import SecurityError
-from kiosk.security.result import decode_payload
 
 log = logging.getLogger(__name__)
 

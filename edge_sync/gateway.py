@@ -47,9 +47,9 @@ from edge_sync.gateway_db import (
     Rejection,
     open_gateway_db,
 )
-from edge_sync.merkle import audit_path, leaf_hash
-from edge_sync.mqtt_session import BrokerSettings
-from edge_sync.proof import InclusionProof, check_proof
+from edge_sync.protocol.merkle import audit_path, leaf_hash
+from edge_sync.protocol.mqtt_session import BrokerSettings
+from edge_sync.protocol.proof import InclusionProof, check_proof
 
 if TYPE_CHECKING:
     from edge_sync.registration import Registrar
@@ -159,7 +159,7 @@ def _run(config: GatewayConfig, _args: argparse.Namespace) -> int:
 
 def _registrar(config: GatewayConfig, db: object) -> Registrar | None:
     """Self-registration over MQTT when ``[registration] enabled`` (edge_sync/registration.py)."""
-    from edge_sync.device_cert import DeviceCertError, load_bundle
+    from edge_sync.protocol.device_cert import DeviceCertError, load_bundle
     from edge_sync.registration import Registrar
 
     if not config.registration.enabled:
@@ -351,9 +351,9 @@ def _proof_verify(config: GatewayConfig, args: argparse.Namespace) -> int:
 def _import(config: GatewayConfig, args: argparse.Namespace) -> int:
     """A USB bundle from a kiosk without a network: every result through the MQTT intake's
     checks (edge_sync/bundle_import.py). Exit 1 when the bundle itself is refused."""
-    from edge_sync.bundle import BundleError
     from edge_sync.bundle_import import import_bundle
     from edge_sync.intake import MAX_AGE_MS
+    from edge_sync.protocol.bundle import BundleError
 
     if args.max_age_days is not None and args.max_age_days < 1:
         raise UsageError("--max-age-days must be at least 1")

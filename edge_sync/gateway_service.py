@@ -24,15 +24,21 @@ from dataclasses import dataclass, field
 import paho.mqtt.client as mqtt
 from peewee import Database
 
-from edge_sync.ack_signature import Signer, sign_ack
 from edge_sync.batcher import AnchorChain, Batcher
 from edge_sync.followup import FollowUps
 from edge_sync.gateway_db import ReceivedResult
 from edge_sync.intake import Intake
-from edge_sync.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
+from edge_sync.protocol.ack_signature import Signer, sign_ack
+from edge_sync.protocol.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
+from edge_sync.protocol.registration_wire import gateway_register
+from edge_sync.protocol.wire import (
+    MAX_MESSAGE,
+    AckMessage,
+    acks_topic,
+    gateway_results,
+    parse_topic,
+)
 from edge_sync.registration import Registrar
-from edge_sync.registration_wire import gateway_register
-from edge_sync.wire import MAX_MESSAGE, AckMessage, acks_topic, gateway_results, parse_topic
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from peewee import Database, IntegrityError
 
 from edge_sync.batcher import PROOFS
 from edge_sync.gateway_db import Device, DeviceKey, ReceivedResult, Rejection
+from edge_sync.protocol.result import verify_signed
+from edge_sync.protocol.wire import AckMessage, ResultMessage, WireError, parse_topic
 from edge_sync.rejection_limit import RejectionLimit
-from edge_sync.wire import AckMessage, ResultMessage, WireError, parse_topic
 from kiosk.security.errors import SecurityError
-from kiosk.security.result import verify_signed
 
 log = logging.getLogger(__name__)
 

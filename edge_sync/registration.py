@@ -14,7 +14,7 @@ see itself, in this order, each refusal with its reason in the answer and the re
    request cannot be replayed a day later);
 3. the certificate fits the profile, chains to the configured site CA, and was issued for the
    CSR in the request, whose signature proves the device holds the TLS key
-   (``PROV_CERT_*``, ``PROV_CSR_INVALID``; edge_sync/device_cert.py);
+   (``PROV_CERT_*``, ``PROV_CSR_INVALID``; edge_sync/protocol/device_cert.py);
 4. the device is not known with another key or site, nor revoked (``GW_REG_DEVICE_CONFLICT``,
    ``GW_DEVICE_REVOKED``);
 5. on chain first (``IdvRegistryClient.register_device``, test-invoked before it is sent),
@@ -40,13 +40,17 @@ from neo3.core import cryptography as neo_crypto
 from neo3.wallet import utils as wallet_utils
 from peewee import Database
 
-from edge_sync.ack_signature import Signer
 from edge_sync.chain import ChainError, DeviceInfo, TxReceipt
-from edge_sync.device_cert import DeviceCertError, check_key_matches, verify_device_cert
 from edge_sync.gateway_db import Device, DeviceKey, Rejection
-from edge_sync.registration_wire import RegistrationAck, RegistrationRequest, registered_topic
-from edge_sync.wire import WireError, parse_topic
-from kiosk.security.device_key import verify
+from edge_sync.protocol.ack_signature import Signer
+from edge_sync.protocol.device_cert import DeviceCertError, check_key_matches, verify_device_cert
+from edge_sync.protocol.registration_wire import (
+    RegistrationAck,
+    RegistrationRequest,
+    registered_topic,
+)
+from edge_sync.protocol.signature import verify
+from edge_sync.protocol.wire import WireError, parse_topic
 
 log = logging.getLogger(__name__)
 

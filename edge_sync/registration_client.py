@@ -16,14 +16,14 @@ from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
 
-from edge_sync.mqtt_session import BrokerSettings, make_client
-from edge_sync.registration_wire import (
+from edge_sync.protocol.mqtt_session import BrokerSettings, make_client
+from edge_sync.protocol.registration_wire import (
     RegistrationAck,
     RegistrationRequest,
     register_topic,
     registered_topic,
 )
-from edge_sync.wire import WireError
+from edge_sync.protocol.wire import WireError
 
 PROGRESS_EVERY_S = 5.0
 

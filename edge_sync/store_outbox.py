@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from kiosk.security.signed import SignedResult
+from edge_sync.protocol.signed import SignedResult
 from kiosk.store import audit
 from kiosk.store import outbox as store_outbox
 from kiosk.store.database import StoreDatabase

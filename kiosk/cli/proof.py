@@ -2,7 +2,7 @@
 
 Reads the result's signed payload and the inclusion proof the gateway sent (stored with the
 outbox row when it was anchored), asks a NEO node for the root the IdvRegistry holds for
-that batch, and checks the payload's leaf against it (edge_sync/proof.py). Only the chain's
+that batch, and checks the payload's leaf against it (edge_sync/protocol/proof.py). Only the chain's
 root is trusted; the gateway could have sent anything. Exit 0 proven, 1 not proven (the
 reason code says why), 2 usage or configuration.
 """
@@ -39,7 +39,7 @@ def _fail(reason: str, message: str, code: int = 1) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from edge_sync.chain import ChainError, IdvRegistryClient
-    from edge_sync.proof import InclusionProof, ProofError, check_proof
+    from edge_sync.protocol.proof import InclusionProof, ProofError, check_proof
 
     try:
         config = load_config(resolve_path(args.config))

@@ -28,11 +28,11 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from edge_sync.ack_signature import answer_holds_its_key
-from edge_sync.device_cert import fingerprint
-from edge_sync.mqtt_session import BrokerSettings
+from edge_sync.protocol.ack_signature import answer_holds_its_key
+from edge_sync.protocol.device_cert import fingerprint
+from edge_sync.protocol.mqtt_session import BrokerSettings
+from edge_sync.protocol.registration_wire import RegistrationRequest, new_request_id
 from edge_sync.registration_client import RegistrationFailed, register
-from edge_sync.registration_wire import RegistrationRequest, new_request_id
 from kiosk.config.schema import KioskConfig
 from kiosk.provision import site_config, site_secrets, tls
 from kiosk.provision.errors import ProvisionError

@@ -15,11 +15,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from neo3.api.wrappers import ChainFacade
 
 from edge_sync.chain import IdvRegistryClient
-from edge_sync.device_cert import build_csr, sign_csr
 from edge_sync.gateway import load_account
 from edge_sync.gateway_db import Device, Rejection, open_gateway_db
+from edge_sync.protocol.device_cert import build_csr, sign_csr
+from edge_sync.protocol.registration_wire import RegistrationRequest, new_request_id
 from edge_sync.registration import Registrar
-from edge_sync.registration_wire import RegistrationRequest, new_request_id
 from kiosk.security.device_key import DeviceKey, Keyring, create_machine_secret
 from tests.harness.pki import create_test_pki
 from tests.sync.rig import SITE

@@ -27,8 +27,8 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from edge_sync.broker_config import BrokerConfigError, BrokerSite, render_acl, render_config
-from edge_sync.registration_wire import gateway_register
-from edge_sync.wire import MAX_MESSAGE, acks_topic, gateway_results, results_topic
+from edge_sync.protocol.registration_wire import gateway_register
+from edge_sync.protocol.wire import MAX_MESSAGE, acks_topic, gateway_results, results_topic
 from tests.harness.mosquitto import MosquittoBroker
 
 pytestmark = pytest.mark.services

@@ -37,12 +37,12 @@ from edge_sync.followup import FollowUps
 from edge_sync.followup_db import ConsentEntry, FollowUp, SettlementEntry
 from edge_sync.gateway_db import Batch
 from edge_sync.intake import Intake
+from edge_sync.protocol.consent_record import ConsentRecord
+from edge_sync.protocol.result import sign_result, uuid7
+from edge_sync.protocol.signed import SignedResult
+from edge_sync.protocol.wire import AckMessage, ResultMessage, results_topic
 from edge_sync.settlement_job import BatchSettler, Payer
-from edge_sync.wire import AckMessage, ResultMessage, results_topic
-from kiosk.security.consent_record import ConsentRecord
 from kiosk.security.device_key import DeviceKey
-from kiosk.security.result import sign_result, uuid7
-from kiosk.security.signed import SignedResult
 from tests.contracts.conftest import new_funded_accounts
 from tests.harness.neogo import NeoGoNode
 from tests.sync.conftest import SITE, make_result, register

@@ -16,8 +16,8 @@ from typing import Any
 
 import cbor2
 
-from edge_sync.chain import Anchor
-from edge_sync.merkle import leaf_hash, root_from_path
+from edge_sync.protocol.anchor import Anchor
+from edge_sync.protocol.merkle import leaf_hash, root_from_path
 
 
 class ProofError(ValueError):

@@ -18,9 +18,9 @@ from dataclasses import replace
 
 from neo3.core import cryptography as neo_crypto
 
-from edge_sync.merkle import verify_inclusion
-from edge_sync.registration_wire import RegistrationAck
-from edge_sync.wire import AckMessage
+from edge_sync.protocol.merkle import verify_inclusion
+from edge_sync.protocol.registration_wire import RegistrationAck
+from edge_sync.protocol.wire import AckMessage
 
 Signer = Callable[[bytes], bytes]
 

@@ -35,8 +35,8 @@ from typing import Any, Final, Protocol
 
 import cbor2
 
-from kiosk.security.device_key import verify
-from kiosk.security.signed import SignedResult
+from edge_sync.protocol.signature import verify
+from edge_sync.protocol.signed import SignedResult
 
 FORMAT: Final = "bdmi-bundle"
 VERSION: Final = 1

@@ -16,32 +16,48 @@ the bytes, 64 bytes r||s, which NEO's ``CryptoLib.verifyWithECDsa`` checks on ch
 
 from __future__ import annotations
 
-import os
-import time
-import uuid
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Literal
 
 import cbor2
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from kiosk import __version__
-from kiosk.security.device_key import DeviceKey, verify
-from kiosk.security.errors import SecurityError
-from kiosk.security.signed import SignedResult
+from edge_sync.protocol.consent_record import ConsentRecord
+from edge_sync.protocol.errors import SecurityError
+from edge_sync.protocol.fields import (
+    MICRO,
+    SCHEMA_VERSION,
+    Code,
+    Hex64,
+    ScriptHash,
+    SigningKey,
+    _Record,
+    micro,
+    uuid7,
+)
+from edge_sync.protocol.signature import verify
+from edge_sync.protocol.signed import SignedResult
+from edge_sync.protocol.version import APP_VERSION
 
-if TYPE_CHECKING:
-    from kiosk.security.consent_record import ConsentRecord
-
-SCHEMA_VERSION = 1
-MICRO = 1_000_000
-
-Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-ScriptHash = Annotated[str, Field(pattern=r"^0x[0-9a-f]{40}$")]
-Code = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{2,63}$")]
-
-
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+__all__ = [
+    "APP_VERSION",
+    "MICRO",
+    "SCHEMA_VERSION",
+    "ChallengeRecord",
+    "Code",
+    "DocumentRecord",
+    "Hex64",
+    "LivenessRecord",
+    "MatchRecord",
+    "Scores",
+    "ScriptHash",
+    "SignedRecord",
+    "VerificationResult",
+    "decode_payload",
+    "micro",
+    "sign_result",
+    "uuid7",
+    "verify_signed",
+]
 
 
 class DocumentRecord(_Record):
@@ -104,21 +120,7 @@ class VerificationResult(_Record):
         return cbor2.dumps(self.model_dump(mode="python"), canonical=True)
 
 
-def uuid7(now_ms: int | None = None) -> str:
-    """A UUIDv7 (RFC 9562 section 5.7): 48-bit Unix milliseconds, version, 74 random bits.
-    Python 3.14's ``uuid.uuid7`` replaces this when the kiosk moves to it."""
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
-    value = (ms & (2**48 - 1)) << 80 | int.from_bytes(os.urandom(10), "big")
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # variant 10
-    return str(uuid.UUID(int=value))
-
-
-def micro(value: float) -> int:
-    return round(value * MICRO)
-
-
-def sign_result(result: SignedRecord, key: DeviceKey) -> SignedResult:
+def sign_result(result: SignedRecord, key: SigningKey) -> SignedResult:
     """Sign a verification result or a consent record (``kind``): one envelope for both,
     so the store, the agent and the gateway handle them alike."""
     if (result.device_id, result.key_id) != (key.device_id, key.key_id):
@@ -141,9 +143,6 @@ def sign_result(result: SignedRecord, key: DeviceKey) -> SignedResult:
 
 
 def _model_for(kind: object) -> type[VerificationResult] | type[ConsentRecord]:
-    # Imported here: consent_record builds on this module's types.
-    from kiosk.security.consent_record import ConsentRecord
-
     if kind == "consent":
         return ConsentRecord
     return VerificationResult  # and a wrong kind fails its validation, naming the field
@@ -203,6 +202,5 @@ def verify_signed(signed: SignedResult, public_keys: dict[str, bytes]) -> Signed
     return result
 
 
-APP_VERSION = __version__
 type SignedRecord = VerificationResult | ConsentRecord
 """What a signed payload holds: a verification result or a consent record (``kind``)."""

@@ -7,7 +7,7 @@ by their hash (``scope_hash``: ``ConsentTerms.digest()``), the person by the sam
 pseudonymous ``subject_ref`` as their verification, and the verification it rests on by its
 id: the gateway and the insurer learn *that* this person, verified at EA5+ by this device,
 answered these terms, never who the person is. A decline is recorded too: asked and refused
-is not the same as never asked. ``kiosk.security.result.sign_result`` signs it.
+is not the same as never asked. ``edge_sync.protocol.result.sign_result`` signs it.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from typing import Annotated, Literal
 import cbor2
 from pydantic import Field
 
-from kiosk.security.device_key import DeviceKey
-from kiosk.security.result import (
-    APP_VERSION,
+from edge_sync.protocol.fields import (
     SCHEMA_VERSION,
     Hex64,
     ScriptHash,
+    SigningKey,
     _Record,
     uuid7,
 )
+from edge_sync.protocol.version import APP_VERSION
 
 RelyingParty = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 DAY_MS = 86_400_000
@@ -68,7 +68,7 @@ class ConsentRecord(_Record):
 
 def consent_record(
     *,
-    key: DeviceKey,
+    key: SigningKey,
     site: str,
     decision: Literal["accepted", "declined"],
     relying_party: str,

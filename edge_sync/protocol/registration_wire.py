@@ -1,5 +1,5 @@
 """Device registration over MQTT: the request a newly provisioned kiosk sends and the
-gateway's answer. Pure codecs in the style of ``edge_sync/wire.py`` (deterministic CBOR,
+gateway's answer. Pure codecs in the style of ``edge_sync/protocol/wire.py`` (deterministic CBOR,
 ``v``, ``WIRE_*`` errors), so they are fuzzed without a broker.
 
 Topics: ``bdmi/v1/{site}/{device}/register`` (device -> gateway, QoS 1; the gateways share
@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import cbor2
 
-from edge_sync.wire import WireError, _decode, _encode, _field
+from edge_sync.protocol.wire import WireError, _decode, _encode, _field
 
 _DOMAIN = "bdmi-register-v1"
 _SITE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -35,7 +35,7 @@ MAX_DER = 8 * 1024
 
 def gateway_register(share_group: str) -> str:
     """The gateways' shared subscription to registrations; the group is secret (see
-    ``edge_sync.wire.gateway_results``)."""
+    ``edge_sync.protocol.wire.gateway_results``)."""
     return f"$share/{share_group}/bdmi/v1/+/+/register"
 
 

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import cbor2
 
-from kiosk.security.signed import SignedResult
+from edge_sync.protocol.signed import SignedResult
 
 VERSION = 1
 _SITE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -171,8 +171,8 @@ class AckMessage:
     tree_size: int | None = None
     path: tuple[bytes, ...] = field(default_factory=tuple)
     signature: bytes | None = None
-    """The gateway's signature over ``signed_bytes`` (edge_sync/ack_signature.py): the agent
-    changes no state on an ack it cannot verify against a gateway key it pinned."""
+    """The gateway's signature over ``signed_bytes`` (edge_sync/protocol/ack_signature.py): the
+    agent changes no state on an ack it cannot verify against a gateway key it pinned."""
 
     def _fields(self) -> dict[str, Any]:
         data: dict[str, Any] = {"result_id": self.result_id, "status": self.status}
