@@ -174,9 +174,9 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _rejected(db: StoreDatabase) -> dict[str, int]:
-    """Results parked after a gateway rejection, per reason code (see store_outbox.py)."""
-    from edge_sync.store_outbox import REJECTED_PREFIX
+    """Results parked after a gateway rejection, per reason code (kiosk/sync/store_outbox.py)."""
     from kiosk.store.models import Outbox
+    from kiosk.sync.store_outbox import REJECTED_PREFIX
 
     prefix_len = len(REJECTED_PREFIX)
     found: dict[str, int] = {}

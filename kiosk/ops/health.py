@@ -162,8 +162,8 @@ def publish(config: KioskConfig, topic: Callable[[str], str], payload: bytes, *,
     for the broker's PUBACK; ``PublishFailed`` with ``reason`` when it cannot."""
     import paho.mqtt.client as mqtt
 
-    from edge_sync.agent import broker_from_config
     from edge_sync.protocol.mqtt_session import make_client
+    from kiosk.config.sync import broker_from_config
     from kiosk.security.errors import SecurityError
     from kiosk.security.identity import device_id_from_config
 

@@ -144,8 +144,8 @@ def check_mqtt(ctx: CheckContext) -> Check:
 def _connect(ctx: CheckContext) -> Check:
     import paho.mqtt.client as mqtt
 
-    from edge_sync.agent import broker_from_config
     from edge_sync.protocol.mqtt_session import make_client
+    from kiosk.config.sync import broker_from_config
 
     sync = ctx.config.sync
     timeout = ctx.config.health.mqtt_timeout_s

@@ -22,10 +22,10 @@ from edge_sync.protocol.ack_signature import proves_payload, sign_ack, signed_by
 from edge_sync.protocol.merkle import audit_path, leaf_hash, root_of
 from edge_sync.protocol.mqtt_session import BrokerSettings
 from edge_sync.protocol.wire import AckMessage
-from edge_sync.store_outbox import StoreOutbox
 from kiosk.store import outbox
 from kiosk.store.database import open_store
 from kiosk.store.key import create_key_file
+from kiosk.sync.store_outbox import StoreOutbox
 from tests.harness.neogo import _FAST_SCRYPT
 from tests.sync.conftest import make_result
 

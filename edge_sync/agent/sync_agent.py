@@ -1,4 +1,4 @@
-"""``bdmi-sync``: the device agent that publishes outbox rows over MQTT.
+"""The device agent behind ``bdmi-sync``: it publishes outbox rows over MQTT.
 
 What it promises: every result in the outbox reaches the gateway (QoS 1, resent until the
 gateway says ``accepted``), in result-id order per device, with at most ``window`` results
@@ -14,25 +14,20 @@ stores each ``result_id`` once, so a resend is harmless.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import shutil
-import signal
-import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 import paho.mqtt.client as mqtt
 
 from edge_sync.protocol.ack_signature import proves_payload, signed_by_gateway
 from edge_sync.protocol.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
+from edge_sync.protocol.outbox import Outbox, OutboxError
 from edge_sync.protocol.proof import InclusionProof
-from edge_sync.protocol.signed import SignedResult
 from edge_sync.protocol.wire import (
     AckMessage,
     ResultMessage,
@@ -44,42 +39,8 @@ from edge_sync.protocol.wire import (
     results_topic,
     status_topic,
 )
-from kiosk.store.errors import StoreError
-
-if TYPE_CHECKING:
-    from kiosk.config.schema import KioskConfig
 
 log = logging.getLogger(__name__)
-
-
-class Outbox(Protocol):
-    """What the agent needs from the kiosk store (``kiosk/store/outbox.py``)."""
-
-    def transaction(self) -> AbstractContextManager[None]: ...
-
-    def reset_sending(self) -> int: ...
-
-    def next_unsent(self, limit: int, exclude: set[str]) -> list[SignedResult]: ...
-
-    def mark_sending(self, result_id: str) -> None: ...
-
-    def mark_accepted(self, result_id: str) -> None: ...
-
-    def mark_anchored(self, result_id: str, tx_hash: str, batch_id: str, proof: bytes) -> None: ...
-
-    def mark_rejected(self, result_id: str, reason: str) -> None: ...
-
-    def payload_of(self, result_id: str) -> bytes | None: ...
-
-    def audit_refused_acks(self, counts: dict[str, int]) -> None: ...
-
-    def requeue(self, result_id: str, reason: str) -> None: ...
-
-    def overdue_anchors(self, limit: int) -> list[SignedResult]: ...
-
-    def recheck_later(self, result_id: str) -> None: ...
-
-    def health(self) -> dict[str, object]: ...
 
 
 @dataclass
@@ -202,7 +163,7 @@ class SyncAgent:
     def _requeue(self, result_id: str, why: str) -> None:
         try:
             self.outbox.requeue(result_id, why)
-        except StoreError as exc:
+        except OutboxError as exc:
             log.warning("cannot requeue", extra={"reason": exc.reason, "result_id": result_id})
 
     def handle_ack(self, ack: AckMessage) -> None:
@@ -214,7 +175,7 @@ class SyncAgent:
         self.inflight.pop(ack.result_id, None)
         try:
             self._apply(ack)
-        except StoreError as exc:
+        except OutboxError as exc:
             # An ack for a result this store does not hold (another device's, or one
             # purged since) changes nothing; it is logged, never fatal.
             log.warning("ack not applied", extra={"reason": exc.reason, "result_id": ack.result_id})
@@ -355,93 +316,3 @@ class SyncAgent:
         while not stop.is_set():
             self.step()
         self.stop()
-
-
-def broker_from_config(
-    config: KioskConfig, *, session_expiry_s: int | None = None
-) -> BrokerSettings:
-    """The configured broker and mTLS files; ``session_expiry_s=0`` for a short-lived
-    connection (the self-test, the health daemon) that must not leave a session behind."""
-    sync = config.sync
-    return BrokerSettings(
-        host=sync.broker_host,
-        port=sync.broker_port,
-        ca_file=sync.ca_file,
-        cert_file=sync.cert_file,
-        key_file=sync.key_file,
-        keepalive_s=sync.keepalive_s,
-        session_expiry_s=sync.session_expiry_s if session_expiry_s is None else session_expiry_s,
-    )
-
-
-def settings_from_config(config: KioskConfig, device_id: str) -> AgentSettings:
-    sync = config.sync
-    return AgentSettings(
-        site=config.device.site,
-        device_id=device_id,
-        broker=broker_from_config(config),
-        window=sync.window,
-        resend_after_s=sync.resend_after_s,
-        health_interval_s=sync.health_interval_s,
-        state_dir=config.device.state_dir,
-        gateway_keys=tuple(bytes.fromhex(key) for key in sync.gateway_public_keys),
-    )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run until SIGTERM/SIGINT. Exit 0 on a clean stop, 1 when it cannot start (the reason
-    code says why), 3 when sync is disabled in the config (systemd does not restart it)."""
-    from edge_sync.store_outbox import StoreOutbox
-    from kiosk.config import ConfigError, load_config, resolve_path
-    from kiosk.log import configure_logging
-    from kiosk.security.errors import SecurityError
-    from kiosk.security.identity import device_id_from_config
-    from kiosk.store.database import open_from_config
-
-    parser = argparse.ArgumentParser(prog="bdmi-sync", description="BDMI device sync agent")
-    parser.add_argument(
-        "--config", help="kiosk config file (default: $BDMI_CONFIG or /etc/bdmi-kiosk/kiosk.toml)"
-    )
-    args = parser.parse_args(argv)
-    try:
-        config = load_config(resolve_path(args.config))
-    except ConfigError as exc:
-        print(f"bdmi-sync: cannot start, configuration invalid:\n{exc}", file=sys.stderr)
-        return 1
-    configure_logging(config.logging.level, config.logging.format)
-    if not config.sync.enabled:
-        print("bdmi-sync: sync.enabled = false in the config; nothing to do", file=sys.stderr)
-        return 3
-    if not config.sync.gateway_public_keys:
-        print(
-            "bdmi-sync: cannot start: SYNC_NO_GATEWAY_KEY: sync.gateway_public_keys is empty, so "
-            "no ack could be checked (`bdmi-gateway ack-key` prints the key; provisioning pins it)",
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        device_id = device_id_from_config(config)
-        db = open_from_config(config)
-    except (SecurityError, StoreError) as exc:
-        print(f"bdmi-sync: cannot start: {exc.reason}: {exc}", file=sys.stderr)
-        return 1
-    outbox = StoreOutbox(
-        db,
-        rejected_retry_ms=config.sync.rejected_retry_s * 1000,
-        anchor_recheck_ms=config.sync.anchor_recheck_s * 1000,
-    )
-    agent = SyncAgent(settings_from_config(config, device_id), outbox)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    log.info("sync agent started", extra={"device_id": device_id, "site": config.device.site})
-    try:
-        agent.run(stop)
-    finally:
-        db.close()
-    log.info("sync agent stopped", extra=dict(agent.counters))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,5 @@
-"""The sync agent's view of the kiosk store: ``edge_sync.agent.Outbox`` over ``kiosk.store``.
+"""The sync agent's view of the kiosk store: ``edge_sync.protocol.outbox.Outbox`` over
+``kiosk.store``.
 
 The agent thinks in sends and acks; the store thinks in outbox states (kiosk/store/outbox.py).
 This module is the only translation between them, so the agent stays testable without a
@@ -8,6 +9,10 @@ A result the gateway *rejects* is never dropped: it goes back to ``pending`` wit
 gateway's reason in ``last_error`` and a retry time ``rejected_retry_ms`` later, so that a
 device registered or a clock corrected after the fact syncs without a technician touching the
 store, and the health report counts it for the technician meanwhile.
+
+The agent catches ``OutboxError`` (the protocol's), not the store's ``StoreError``: the marks
+it applies per ack translate one into the other, reason code kept, so an ack for a result this
+store does not hold is logged and skipped exactly as before.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from edge_sync.protocol.outbox import OutboxError
 from edge_sync.protocol.signed import SignedResult
 from kiosk.store import audit
 from kiosk.store import outbox as store_outbox
 from kiosk.store.database import StoreDatabase
+from kiosk.store.errors import StoreError
 from kiosk.store.models import Outbox, Result
 
 REJECTED_RETRY_MS = 60 * 60 * 1000
@@ -29,6 +36,14 @@ REJECTED_PREFIX = "rejected by the gateway: "
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+@contextmanager
+def _as_outbox_error() -> Iterator[None]:
+    try:
+        yield
+    except StoreError as exc:
+        raise OutboxError(exc.args[0], reason=exc.reason) from exc
 
 
 @dataclass
@@ -56,9 +71,10 @@ class StoreOutbox:
         store_outbox.mark_sending(self.db, result_id)
 
     def mark_accepted(self, result_id: str) -> None:
-        store_outbox.mark_accepted(
-            self.db, result_id, now_ms=self.clock_ms(), recheck_after_ms=self.anchor_recheck_ms
-        )
+        with _as_outbox_error():
+            store_outbox.mark_accepted(
+                self.db, result_id, now_ms=self.clock_ms(), recheck_after_ms=self.anchor_recheck_ms
+            )
 
     def overdue_anchors(self, limit: int) -> list[SignedResult]:
         items = store_outbox.overdue_anchors(self.db, now_ms=self.clock_ms(), limit=limit)
@@ -68,13 +84,15 @@ class StoreOutbox:
         store_outbox.recheck_later(self.db, result_id, self.clock_ms() + self.anchor_recheck_ms)
 
     def mark_anchored(self, result_id: str, tx_hash: str, batch_id: str, proof: bytes) -> None:
-        store_outbox.mark_anchored(
-            self.db, result_id, tx_hash, batch_id, proof, now_ms=self.clock_ms()
-        )
+        with _as_outbox_error():
+            store_outbox.mark_anchored(
+                self.db, result_id, tx_hash, batch_id, proof, now_ms=self.clock_ms()
+            )
 
     def mark_rejected(self, result_id: str, reason: str) -> None:
-        retry_at = self.clock_ms() + self.rejected_retry_ms
-        store_outbox.mark_failed(self.db, result_id, f"{REJECTED_PREFIX}{reason}", retry_at)
+        with _as_outbox_error():
+            retry_at = self.clock_ms() + self.rejected_retry_ms
+            store_outbox.mark_failed(self.db, result_id, f"{REJECTED_PREFIX}{reason}", retry_at)
 
     def payload_of(self, result_id: str) -> bytes | None:
         """The signed payload this store holds for ``result_id`` (an anchored ack's proof is
@@ -98,7 +116,8 @@ class StoreOutbox:
 
     def requeue(self, result_id: str, reason: str) -> None:
         """A send not acknowledged in time, or lost with the connection: send it again now."""
-        store_outbox.mark_failed(self.db, result_id, reason, self.clock_ms())
+        with _as_outbox_error():
+            store_outbox.mark_failed(self.db, result_id, reason, self.clock_ms())
 
     def health(self) -> dict[str, object]:
         now = self.clock_ms()
