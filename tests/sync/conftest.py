@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from edge_sync.gateway_db import Device, DeviceKey, open_gateway_db
+from edge_sync.gateway.db import Device, DeviceKey, open_gateway_db
 from edge_sync.protocol.result import (
     DocumentRecord,
     Scores,

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge_sync.bundle_import import import_bundle
-from edge_sync.gateway_db import Device, DeviceKey, ReceivedResult, Rejection
+from edge_sync.gateway.bundle_import import import_bundle
+from edge_sync.gateway.db import Device, DeviceKey, ReceivedResult, Rejection
 from edge_sync.protocol.bundle import (
     Bundle,
     BundleError,
@@ -184,7 +184,7 @@ def test_import_stores_every_result_once_and_is_idempotent(gateway_db, device_ke
 
 
 def test_results_already_synced_over_mqtt_count_as_duplicates(gateway_db, device_key):
-    from edge_sync.intake import Intake
+    from edge_sync.gateway.intake import Intake
     from edge_sync.protocol.wire import ResultMessage, results_topic
 
     register(device_key)

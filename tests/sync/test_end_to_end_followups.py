@@ -23,7 +23,11 @@ import pytest
 from neo3.wallet.account import Account
 from neo3.wallet.wallet import Wallet
 
-from edge_sync.contracts_clients import ConsentRegistryClient, SettlementClient, TestTokenClient
+from edge_sync.gateway.contracts_clients import (
+    ConsentRegistryClient,
+    SettlementClient,
+    TestTokenClient,
+)
 from edge_sync.protocol.consent_record import consent_record
 from edge_sync.protocol.result import sign_result
 from edge_sync.protocol.signed import SignedResult

@@ -2,8 +2,8 @@
 
 Each is compiled from ``contracts/`` with neo3-boa, deployed by the admin wallet
 (``chain.admin_wallet_file``, which becomes the contract's admin) and configured in the same
-command, every step test-invoked first (``edge_sync.chain``).  Progress goes to stderr; stdout
-is one JSON object with the contract hash, for scripts.
+command, every step test-invoked first (``edge_sync.gateway.chain``).  Progress goes to stderr;
+stdout is one JSON object with the contract hash, for scripts.
 
 * ``settlement``: ``--registry HASH --token HASH --fee N --payee ADDR=BPS ...`` (the shares must
   add up to 10000 basis points; the first payee also gets rounding remainders);
@@ -24,9 +24,13 @@ from neo3.core import types
 from neo3.wallet import utils as wallet_utils
 from neo3.wallet.account import Account
 
-from edge_sync.chain import deploy
-from edge_sync.contracts_clients import ConsentRegistryClient, SettlementClient, TestTokenClient
-from edge_sync.gateway_config import GatewayConfig
+from edge_sync.gateway.chain import deploy
+from edge_sync.gateway.config import GatewayConfig
+from edge_sync.gateway.contracts_clients import (
+    ConsentRegistryClient,
+    SettlementClient,
+    TestTokenClient,
+)
 
 CONTRACTS = ("settlement", "data-registry", "test-token")
 

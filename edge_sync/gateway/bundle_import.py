@@ -7,7 +7,7 @@ signed it is one of that device's keys (``GW_KEY_UNKNOWN``), and the signature h
 rejection log. A bundle from an unknown device is refused rather than opened, because
 without a registered key nothing in it can be authenticated.
 
-Then every result goes through ``edge_sync.intake.Intake.receive`` on the topic the device
+Then every result goes through ``edge_sync.gateway.intake.Intake.receive`` on the topic the device
 would have published it on, as the very bytes the sync agent would have sent, so the checks
 are exactly those of MQTT: registry, signature, canonical payload, site, timestamps,
 dedupe by ``result_id``. A result the gateway already holds (the device synced it before,
@@ -31,8 +31,8 @@ from typing import Any
 
 from peewee import Database
 
-from edge_sync.gateway_db import Device, DeviceKey, ReceivedResult, Rejection
-from edge_sync.intake import MAX_AGE_MS, Intake
+from edge_sync.gateway.db import Device, DeviceKey, ReceivedResult, Rejection
+from edge_sync.gateway.intake import MAX_AGE_MS, Intake
 from edge_sync.protocol.bundle import Bundle, BundleError, read_bundle, verify_bundle_signature
 from edge_sync.protocol.wire import ResultMessage, results_topic
 

@@ -1,11 +1,12 @@
 """The gateway's clients for FeeSettlement, ConsentRegistry and the test token (neo-mamba).
 
-They follow ``edge_sync.chain`` exactly and reuse it: every write goes through
-:func:`edge_sync.chain.checked_invoke` (test invocation with the real signers first, broadcast
-only on HALT, receipt checked), every read through :func:`edge_sync.chain.read_call`, signers
-from :func:`edge_sync.chain.signing_pair` (``CalledByEntry``).  A refusal is
-:class:`edge_sync.chain.InvocationRefused` with the contract's reason; nothing refused is ever
-broadcast, so it costs no GAS.
+They follow ``edge_sync.gateway.chain`` exactly and reuse it: every write goes through
+:func:`edge_sync.gateway.chain.checked_invoke` (test invocation with the real signers first,
+broadcast only on HALT, receipt checked), every read through
+:func:`edge_sync.gateway.chain.read_call`, signers from
+:func:`edge_sync.gateway.chain.signing_pair` (``CalledByEntry``).  A refusal is
+:class:`edge_sync.gateway.chain.InvocationRefused` with the contract's reason; nothing refused is
+ever broadcast, so it costs no GAS.
 
 A fee is paid the NEP-17 way: the *payer* signs ``token.transfer(payer, settlement, amount,
 [batch_id, count])`` and the token calls the settlement's ``onNEP17Payment``.  ``transfer``
@@ -24,7 +25,7 @@ from neo3.api.wrappers import ChainFacade, GenericContract, SigningPair
 from neo3.core import types
 from neo3.wallet.account import Account
 
-from edge_sync.chain import (
+from edge_sync.gateway.chain import (
     BatchId,
     ChainError,
     Hash160Like,

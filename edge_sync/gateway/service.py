@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 import paho.mqtt.client as mqtt
 from peewee import Database
 
-from edge_sync.batcher import AnchorChain, Batcher
-from edge_sync.followup import FollowUps
-from edge_sync.gateway_db import ReceivedResult
-from edge_sync.intake import Intake
+from edge_sync.gateway.batcher import AnchorChain, Batcher
+from edge_sync.gateway.db import ReceivedResult
+from edge_sync.gateway.followup import FollowUps
+from edge_sync.gateway.intake import Intake
+from edge_sync.gateway.registration import Registrar
 from edge_sync.protocol.ack_signature import Signer, sign_ack
 from edge_sync.protocol.mqtt_session import Backoff, BrokerSettings, connect_properties, make_client
 from edge_sync.protocol.registration_wire import gateway_register
@@ -38,7 +39,6 @@ from edge_sync.protocol.wire import (
     gateway_results,
     parse_topic,
 )
-from edge_sync.registration import Registrar
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,10 @@ class GatewayService:
     intake_batch: int = 200
     clock_ms: Callable[[], int] = lambda: int(time.time() * 1000)
     follow_ups: FollowUps | None = None
-    """Fee settlement and consent recording after each anchoring round (edge_sync/followup.py)."""
+    """Fee settlement and consent recording after each anchoring round
+    (edge_sync/gateway/followup.py)."""
     registrar: Registrar | None = None
-    """Devices registering over MQTT (edge_sync/registration.py), on a thread of its own."""
+    """Devices registering over MQTT (edge_sync/gateway/registration.py), on a thread of its own."""
     counters: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
             ("received", "accepted", "rejected", "anchored", "oversized"), 0
@@ -166,7 +167,7 @@ class GatewayService:
         return len(acks)
 
     async def follow_up_once(self) -> int:
-        """Settle fees and record consents of anchored batches (edge_sync/followup.py)."""
+        """Settle fees and record consents of anchored batches (edge_sync/gateway/followup.py)."""
         return 0 if self.follow_ups is None else await self.follow_ups.run_once()
 
     def _follow_up_loop(self, stop: threading.Event) -> None:

@@ -18,8 +18,9 @@ import uuid
 from neo3.api.wrappers import ChainFacade
 from neo3.wallet.account import Account
 
-from edge_sync.contracts_clients import ConsentInfo, ConsentRegistryClient
-from edge_sync.gateway_config import GatewayConfig, GatewayConfigError
+from edge_sync.gateway.cli.common import UsageError, load_account
+from edge_sync.gateway.config import GatewayConfig, GatewayConfigError
+from edge_sync.gateway.contracts_clients import ConsentInfo, ConsentRegistryClient
 
 
 class ConsentUsageError(ValueError):
@@ -82,3 +83,26 @@ def revoke(config: GatewayConfig, args: argparse.Namespace, gateway: Account) ->
     print(json.dumps({"consent_id": str(consent_id), "revoked": True,
                       "tx_hash": f"0x{receipt.tx_hash}"}))  # fmt: skip
     return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    consent = sub.add_parser("consent", help="the ConsentRegistry").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    for action, about in (
+        ("show", "what the chain holds for a consent"),
+        ("revoke", "withdraw a consent for its subject (gateway account)"),
+    ):
+        one = consent.add_parser(action, help=about)
+        one.add_argument("consent_id", help="the consent record's result_id (a UUID)")
+        one.set_defaults(handler=_consent)
+
+
+def _consent(config: GatewayConfig, args: argparse.Namespace) -> int:
+    try:
+        if args.action == "show":
+            return show(config, args)
+        gateway = load_account(config.chain.wallet_file, config.chain.wallet_password_file, "")
+        return revoke(config, args, gateway)
+    except ConsentUsageError as exc:
+        raise UsageError(str(exc)) from None

@@ -100,7 +100,8 @@ class ConsentConfig(_Strict):
 
 
 class RegistrationConfig(_Strict):
-    """Devices registering themselves over MQTT (``kioskctl provision``; edge_sync/registration.py).
+    """Devices registering themselves over MQTT (``kioskctl provision``;
+    edge_sync/gateway/registration.py).
     Needs ``chain.admin_wallet_file``: the gateway registers them on chain as the admin."""
 
     enabled: bool = False

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from peewee import BigIntegerField, BooleanField, CharField, IntegerField, Model, TextField
 
-from edge_sync.gateway_db import proxy
+from edge_sync.gateway.db import proxy
 
 SETTLED = "settled"
 RECORDED = "recorded"

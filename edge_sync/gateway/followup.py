@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
-from edge_sync.consent_job import ConsentRecorder
-from edge_sync.followup_db import FollowUp, create_followup_tables
-from edge_sync.gateway_db import Batch
-from edge_sync.settlement_job import BatchSettler
+from edge_sync.gateway.consent_job import ConsentRecorder
+from edge_sync.gateway.db import Batch
+from edge_sync.gateway.followup_db import FollowUp, create_followup_tables
+from edge_sync.gateway.settlement_job import BatchSettler
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from typing import Protocol
 
 from peewee import Database
 
-from edge_sync.chain import TxReceipt
-from edge_sync.gateway_db import Batch, ReceivedResult
+from edge_sync.gateway.chain import TxReceipt
+from edge_sync.gateway.db import Batch, ReceivedResult
 from edge_sync.protocol.anchor import Anchor
 from edge_sync.protocol.merkle import all_audit_paths, leaf_hash, root_of
 from edge_sync.protocol.result import uuid7
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 class AnchorChain(Protocol):
-    """What the batcher needs of ``edge_sync.chain.IdvRegistryClient``."""
+    """What the batcher needs of ``edge_sync.gateway.chain.IdvRegistryClient``."""
 
     async def anchor(self, batch_id: bytes, root: bytes, count: int) -> TxReceipt:
         """Broadcast (after a successful test invocation) and wait for the receipt."""

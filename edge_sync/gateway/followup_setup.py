@@ -1,6 +1,6 @@
 """Build the gateway's follow-ups (settlement, consent records) from its configuration.
 
-Kept apart from ``edge_sync/gateway.py`` so the command module only wires: which wallets to
+Kept apart from ``edge_sync/gateway/cli/`` so the command module only wires: which wallets to
 open and which clients to make is decided here, from ``[settlement]`` and ``[consent]``.
 """
 
@@ -12,11 +12,11 @@ from pathlib import Path
 from neo3.api.wrappers import ChainFacade
 from neo3.wallet.account import Account
 
-from edge_sync.consent_job import ConsentRecorder
-from edge_sync.contracts_clients import ConsentRegistryClient, SettlementClient
-from edge_sync.followup import FollowUps
-from edge_sync.gateway_config import GatewayConfig
-from edge_sync.settlement_job import BatchSettler, Payer
+from edge_sync.gateway.config import GatewayConfig
+from edge_sync.gateway.consent_job import ConsentRecorder
+from edge_sync.gateway.contracts_clients import ConsentRegistryClient, SettlementClient
+from edge_sync.gateway.followup import FollowUps
+from edge_sync.gateway.settlement_job import BatchSettler, Payer
 
 
 def build_follow_ups(

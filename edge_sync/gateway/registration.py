@@ -40,8 +40,8 @@ from neo3.core import cryptography as neo_crypto
 from neo3.wallet import utils as wallet_utils
 from peewee import Database
 
-from edge_sync.chain import ChainError, DeviceInfo, TxReceipt
-from edge_sync.gateway_db import Device, DeviceKey, Rejection
+from edge_sync.gateway.chain import ChainError, DeviceInfo, TxReceipt
+from edge_sync.gateway.db import Device, DeviceKey, Rejection
 from edge_sync.protocol.ack_signature import Signer
 from edge_sync.protocol.device_cert import DeviceCertError, check_key_matches, verify_device_cert
 from edge_sync.protocol.registration_wire import (
@@ -58,7 +58,7 @@ MAX_SKEW_MS = 10 * 60 * 1000
 
 
 class Registry(Protocol):
-    """What registration needs of the IdvRegistry client (edge_sync/chain.py)."""
+    """What registration needs of the IdvRegistry client (edge_sync/gateway/chain.py)."""
 
     async def get_device(self, device_id: str) -> DeviceInfo | None: ...
 

@@ -1,7 +1,7 @@
 """``bdmi-gateway followups``: fee settlements and consent records, and why any is waiting.
 
-An operator's view of ``edge_sync/followup_db.py``: what is still pending with its reason code
-(and the contract's or node's own words), newest first; ``--all`` adds what is done.  No
+An operator's view of ``edge_sync/gateway/followup_db.py``: what is still pending with its reason
+code (and the contract's or node's own words), newest first; ``--all`` adds what is done.  No
 personal data is kept there to show: batch ids, accounts, amounts, consent ids, reasons.
 """
 
@@ -10,9 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from edge_sync.followup_db import PENDING, ConsentEntry, SettlementEntry, create_followup_tables
-from edge_sync.gateway_config import GatewayConfig
-from edge_sync.gateway_db import open_gateway_db
+from edge_sync.gateway.config import GatewayConfig
+from edge_sync.gateway.db import open_gateway_db
+from edge_sync.gateway.followup_db import (
+    PENDING,
+    ConsentEntry,
+    SettlementEntry,
+    create_followup_tables,
+)
 
 
 def followups(config: GatewayConfig, args: argparse.Namespace) -> int:
@@ -44,3 +49,14 @@ def followups(config: GatewayConfig, args: argparse.Namespace) -> int:
     }  # fmt: skip
     print(json.dumps(report, indent=2))
     return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    fol = sub.add_parser("followups", help="fee settlements and consent records still waiting")
+    fol.add_argument("--limit", type=int, default=50)
+    fol.add_argument("--all", action="store_true", help="also those that are done")
+    fol.set_defaults(handler=_followups)
+
+
+def _followups(config: GatewayConfig, args: argparse.Namespace) -> int:
+    return followups(config, args)

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 
 from peewee import Database, IntegrityError
 
-from edge_sync.batcher import PROOFS
-from edge_sync.gateway_db import Device, DeviceKey, ReceivedResult, Rejection
+from edge_sync.gateway.batcher import PROOFS
+from edge_sync.gateway.db import Device, DeviceKey, ReceivedResult, Rejection
+from edge_sync.gateway.rejection_limit import RejectionLimit
+from edge_sync.protocol.errors import SecurityError
 from edge_sync.protocol.result import verify_signed
 from edge_sync.protocol.wire import AckMessage, ResultMessage, WireError, parse_topic
-from edge_sync.rejection_limit import RejectionLimit
-from kiosk.security.errors import SecurityError
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ Why it can be retried without fear: the contract refuses a second settlement of 
 payer.  Before paying, the gateway asks ``get_settlement`` (a settlement made by a run that
 crashed before recording it is adopted, not repeated), and a refusal "batch already settled by
 this payer" (another gateway was quicker) is treated as done.  Every payment is test-invoked
-first (``edge_sync.chain.checked_invoke``), so a refused one is never broadcast and costs the
-payer nothing.
+first (``edge_sync.gateway.chain.checked_invoke``), so a refused one is never broadcast and costs
+the payer nothing.
 
 Outcomes, with reason codes in the log and in ``SettlementEntry``: settled; the contract's fee
 is not the one the payer agreed to (``GW_SETTLEMENT_FEE_MISMATCH``) or the contract is not
@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from neo3.wallet.account import Account
 from peewee import IntegrityError, fn
 
-from edge_sync.chain import ChainError, InvocationRefused
-from edge_sync.contracts_clients import SettlementClient, SettlementConfig
-from edge_sync.followup_db import PENDING, SETTLED, SettlementEntry
-from edge_sync.gateway_db import Batch, ReceivedResult
+from edge_sync.gateway.chain import ChainError, InvocationRefused
+from edge_sync.gateway.contracts_clients import SettlementClient, SettlementConfig
+from edge_sync.gateway.db import Batch, ReceivedResult
+from edge_sync.gateway.followup_db import PENDING, SETTLED, SettlementEntry
 
 log = logging.getLogger(__name__)
 

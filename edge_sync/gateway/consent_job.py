@@ -29,13 +29,13 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
-from edge_sync.chain import ChainError, InvocationRefused
-from edge_sync.contracts_clients import ConsentRegistryClient
-from edge_sync.followup_db import EXPIRED, PENDING, RECORDED, ConsentEntry
-from edge_sync.gateway_db import Batch, ReceivedResult
+from edge_sync.gateway.chain import ChainError, InvocationRefused
+from edge_sync.gateway.contracts_clients import ConsentRegistryClient
+from edge_sync.gateway.db import Batch, ReceivedResult
+from edge_sync.gateway.followup_db import EXPIRED, PENDING, RECORDED, ConsentEntry
 from edge_sync.protocol.consent_record import ConsentRecord
+from edge_sync.protocol.errors import SecurityError
 from edge_sync.protocol.result import decode_payload
-from kiosk.security.errors import SecurityError
 
 log = logging.getLogger(__name__)
 
