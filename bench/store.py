@@ -47,7 +47,7 @@ from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature  # noqa: E402
 from sqlcipher3 import dbapi2 as sqlcipher  # noqa: E402
 
-from kiosk.security.signed import SignedResult  # noqa: E402
+from edge_sync.protocol.signed import SignedResult  # noqa: E402
 from kiosk.store.audit import ZERO_HASH, entry_hash  # noqa: E402
 from kiosk.store.capacity import CapacityPolicy  # noqa: E402
 from kiosk.store.database import open_store  # noqa: E402

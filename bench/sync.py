@@ -37,9 +37,9 @@ if str(REPO) not in sys.path:
 from neo3.api import noderpc  # noqa: E402
 from neo3.core import types  # noqa: E402
 
-from edge_sync.gateway_db import Batch, open_gateway_db  # noqa: E402
-from edge_sync.mqtt_session import BrokerSettings, make_client  # noqa: E402
-from edge_sync.wire import ResultMessage  # noqa: E402
+from edge_sync.gateway.db import Batch, open_gateway_db  # noqa: E402
+from edge_sync.protocol.mqtt_session import BrokerSettings, make_client  # noqa: E402
+from edge_sync.protocol.wire import ResultMessage  # noqa: E402
 from tests.harness.mosquitto import MosquittoBroker  # noqa: E402
 from tests.harness.neogo import NeoGoNode  # noqa: E402
 from tests.harness.pki import create_test_pki, issue_certificate  # noqa: E402

@@ -1,1 +1,3 @@
-"""Store-and-forward: outbox reader, MQTT device agent, chain gateway. Never imports ``kiosk``."""
+"""Store-and-forward, in three packages: ``protocol`` (the contract device and gateway share),
+``agent`` (the device's sync agent, against the protocol's ``Outbox`` interface) and ``gateway``
+(the chain gateway, a server). Never imports ``kiosk`` (import-linter, pyproject.toml)."""

@@ -1,3 +1,5 @@
 """BDMI Kiosk: identity verification on the device (config, flows, IDV, store, UI, CLI)."""
 
-__version__ = "0.1.0"
+from edge_sync.protocol.version import APP_VERSION as __version__
+
+__all__ = ["__version__"]

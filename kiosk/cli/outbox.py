@@ -10,7 +10,7 @@ are safe next to a running kiosk and sync agent. Nothing they print is personal:
 carries pseudonymous references only, and ``list`` does not even print those.
 
 ``export`` writes the results the gateway has not accepted yet (pending and sending) into
-one signed bundle file (edge_sync/bundle.py) in DIR, a mounted USB stick, for
+one signed bundle file (edge_sync/protocol/bundle.py) in DIR, a mounted USB stick, for
 ``bdmi-gateway import``. It changes no outbox state: the results stay pending and the agent
 keeps offering them, because the gateway stores each ``result_id`` once whichever way it
 arrives first. The only write is the audit entry that records who took how many results
@@ -174,9 +174,9 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _rejected(db: StoreDatabase) -> dict[str, int]:
-    """Results parked after a gateway rejection, per reason code (see store_outbox.py)."""
-    from edge_sync.store_outbox import REJECTED_PREFIX
+    """Results parked after a gateway rejection, per reason code (kiosk/sync/store_outbox.py)."""
     from kiosk.store.models import Outbox
+    from kiosk.sync.store_outbox import REJECTED_PREFIX
 
     prefix_len = len(REJECTED_PREFIX)
     found: dict[str, int] = {}
@@ -331,8 +331,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _decoded_payload(payload: bytes) -> dict[str, Any]:
+    from edge_sync.protocol.result import decode_payload
     from kiosk.security.errors import SecurityError
-    from kiosk.security.result import decode_payload
 
     try:
         return decode_payload(payload).model_dump(mode="json")
@@ -341,7 +341,7 @@ def _decoded_payload(payload: bytes) -> dict[str, Any]:
 
 
 def _decoded_proof(blob: bytes | None) -> dict[str, Any] | None:
-    from edge_sync.proof import InclusionProof, ProofError
+    from edge_sync.protocol.proof import InclusionProof, ProofError
 
     if blob is None:
         return None
@@ -465,7 +465,7 @@ _UNSENT = (
 
 def _unsent(db: StoreDatabase) -> tuple[list[Any], dict[str, int]]:
     """The results not yet accepted by a gateway, from one snapshot, in creation order."""
-    from kiosk.security.signed import SignedResult
+    from edge_sync.protocol.signed import SignedResult
 
     results: list[SignedResult] = []
     states = {"pending": 0, "sending": 0}
@@ -536,7 +536,7 @@ def bundle_name(device_id: str, now_ms: int) -> str:
 
 
 def _do_export(args: argparse.Namespace) -> int:
-    from edge_sync.bundle import write_bundle
+    from edge_sync.protocol.bundle import write_bundle
     from kiosk.security.errors import SecurityError
     from kiosk.security.identity import keyring_from_config
     from kiosk.store import audit

@@ -2,7 +2,7 @@
 
 Reads the result's signed payload and the inclusion proof the gateway sent (stored with the
 outbox row when it was anchored), asks a NEO node for the root the IdvRegistry holds for
-that batch, and checks the payload's leaf against it (edge_sync/proof.py). Only the chain's
+that batch, and checks the payload's leaf against it (edge_sync/protocol/proof.py). Only the chain's
 root is trusted; the gateway could have sent anything. Exit 0 proven, 1 not proven (the
 reason code says why), 2 usage or configuration.
 """
@@ -13,7 +13,9 @@ import argparse
 import asyncio
 import json
 import sys
+import uuid
 
+from edge_sync.protocol.anchor import Anchor
 from kiosk.config import ConfigError, load_config, resolve_path
 from kiosk.store.database import open_from_config
 from kiosk.store.errors import StoreError
@@ -37,9 +39,42 @@ def _fail(reason: str, message: str, code: int = 1) -> int:
     return code
 
 
+class _ChainUnreachable(Exception):
+    pass
+
+
+async def _read_anchor(rpc: str, contract: str, batch_id: str) -> Anchor | None:
+    """What the IdvRegistry holds for ``batch_id``: its ``get_anchor``, a free test invocation
+    without signers (the contract's ABI: ``[root, count, block_index, block_time_ms]``, or
+    empty). The device reads this one value itself; the gateway's chain client, with its
+    writes, signers and receipts, is server code the kiosk never imports."""
+    import aiohttp
+    from neo3.api import noderpc
+    from neo3.api.wrappers import ChainFacade, GenericContract
+    from neo3.core import types
+
+    facade = ChainFacade(rpc_host=rpc)
+    registry = GenericContract(types.UInt160.from_string(contract))
+    call = registry.call_function("get_anchor", [uuid.UUID(batch_id).bytes])
+    try:
+        result = await facade.test_invoke(call, signers=[])
+    except noderpc.JsonRpcError as exc:
+        raise _ChainUnreachable(f"get_anchor: the node refused the call: {exc}") from exc
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise _ChainUnreachable(f"get_anchor: RPC node unreachable: {exc!r}") from exc
+    if result.state != "HALT":
+        raise _ChainUnreachable(f"get_anchor refused by the VM: {result.exception}")
+    execution = result.result
+    assert isinstance(execution, noderpc.ExecutionResult)
+    items = execution.stack[0].as_list()
+    if not items:
+        return None
+    root, count, height, time_ms = items
+    return Anchor(root.as_bytes(), count.as_int(), height.as_int(), time_ms.as_int())
+
+
 def _verify(args: argparse.Namespace) -> int:
-    from edge_sync.chain import ChainError, IdvRegistryClient
-    from edge_sync.proof import InclusionProof, ProofError, check_proof
+    from edge_sync.protocol.proof import InclusionProof, ProofError, check_proof
 
     try:
         config = load_config(resolve_path(args.config))
@@ -75,13 +110,10 @@ def _verify(args: argparse.Namespace) -> int:
         proof = InclusionProof.decode(blob)
     except ProofError as exc:
         return _fail(exc.reason, str(exc))
-    from neo3.api.wrappers import ChainFacade
-
     print(f"asking {rpc} for batch {proof.batch_id} ...", file=sys.stderr)
-    client = IdvRegistryClient(ChainFacade(rpc_host=rpc), contract, None)
     try:
-        anchor = asyncio.run(client.get_anchor(proof.batch_id))
-    except ChainError as exc:
+        anchor = asyncio.run(_read_anchor(rpc, contract, proof.batch_id))
+    except _ChainUnreachable as exc:
         return _fail("PROOF_CHAIN_UNREACHABLE", str(exc))
     check = check_proof(payload, proof, anchor)
     print(

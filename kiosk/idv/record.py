@@ -1,4 +1,4 @@
-"""A verdict as the signed record that leaves the device (``kiosk.security.result``).
+"""A verdict as the signed record that leaves the device (``edge_sync.protocol.result``).
 
 Only what the relying party needs and nothing personal: the document's type and chip
 status (not its number), the match distance and zone (not the faces), each challenge with
@@ -7,9 +7,7 @@ its timing relative to the session start (not the video).
 
 from __future__ import annotations
 
-from kiosk.idv.decision import DocumentEvidence, Verdict
-from kiosk.security.device_key import DeviceKey
-from kiosk.security.result import (
+from edge_sync.protocol.result import (
     APP_VERSION,
     ChallengeRecord,
     DocumentRecord,
@@ -20,6 +18,8 @@ from kiosk.security.result import (
     micro,
     uuid7,
 )
+from kiosk.idv.decision import DocumentEvidence, Verdict
+from kiosk.security.device_key import DeviceKey
 
 
 def _ms(value: float | None, origin: float | None) -> int | None:

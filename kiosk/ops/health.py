@@ -150,7 +150,7 @@ Publisher = Callable[["KioskConfig", dict[str, Any]], None]
 def publish_retained(config: KioskConfig, report: dict[str, Any]) -> None:
     """Publish ``report`` retained, QoS 1, and wait for the broker's PUBACK. Raises
     ``PublishFailed`` (with a reason code) when it cannot."""
-    from edge_sync.wire import encode_health, health_topic
+    from edge_sync.protocol.wire import encode_health, health_topic
 
     publish(config, lambda device: health_topic(config.device.site, device),
             encode_health(report), retain=True)  # fmt: skip
@@ -162,8 +162,8 @@ def publish(config: KioskConfig, topic: Callable[[str], str], payload: bytes, *,
     for the broker's PUBACK; ``PublishFailed`` with ``reason`` when it cannot."""
     import paho.mqtt.client as mqtt
 
-    from edge_sync.agent import broker_from_config
-    from edge_sync.mqtt_session import make_client
+    from edge_sync.protocol.mqtt_session import make_client
+    from kiosk.config.sync import broker_from_config
     from kiosk.security.errors import SecurityError
     from kiosk.security.identity import device_id_from_config
 

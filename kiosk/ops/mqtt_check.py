@@ -1,12 +1,13 @@
 """MQTT: can this kiosk reach its broker with its own mTLS identity, and for how much longer?
 
-The check connects exactly as ``bdmi-sync`` does (``edge_sync.mqtt_session.make_client`` with
-the configured CA, client certificate and key), but under its own client id and with a clean
-session that expires at once: reusing the agent's id would make the broker drop the agent's
-connection, and a persistent session would leave state behind. It says which step failed,
-because each has another fix: TCP (``OPS_MQTT_UNREACHABLE``: network, host, port, firewall),
-the TLS handshake (``OPS_MQTT_TLS``: CA, certificate, clock), the broker's answer
-(``OPS_MQTT_REFUSED``: the broker does not accept this identity; ``OPS_MQTT_NO_ANSWER``).
+The check connects exactly as ``bdmi-sync`` does
+(``edge_sync.protocol.mqtt_session.make_client`` with the configured CA, client certificate and
+key), but under its own client id and with a clean session that expires at once: reusing the
+agent's id would make the broker drop the agent's connection, and a persistent session would
+leave state behind. It says which step failed, because each has another fix: TCP
+(``OPS_MQTT_UNREACHABLE``: network, host, port, firewall), the TLS handshake (``OPS_MQTT_TLS``:
+CA, certificate, clock), the broker's answer (``OPS_MQTT_REFUSED``: the broker does not accept
+this identity; ``OPS_MQTT_NO_ANSWER``).
 
 Certificates are read before connecting: an expired one is a ``fail`` whatever the broker
 says (brokers that do not check would hide it until one that does), one expiring within
@@ -143,8 +144,8 @@ def check_mqtt(ctx: CheckContext) -> Check:
 def _connect(ctx: CheckContext) -> Check:
     import paho.mqtt.client as mqtt
 
-    from edge_sync.agent import broker_from_config
-    from edge_sync.mqtt_session import make_client
+    from edge_sync.protocol.mqtt_session import make_client
+    from kiosk.config.sync import broker_from_config
 
     sync = ctx.config.sync
     timeout = ctx.config.health.mqtt_timeout_s

@@ -12,7 +12,7 @@ first failure because every step needs the ones before it.
    the device, the site and the CA bundle;
 4. site secrets: the store key (made here) and the site key (brought);
 5. site config: merged into kiosk.toml and checked like ``kioskctl config check``;
-6. registration: a signed request over MQTT to the gateway (edge_sync/registration_client.py);
+6. registration: a signed request over MQTT to the gateway (kiosk/provision/registration_client.py);
 7. audit entry: ``device_provisioned`` in the store, actor the technician.
 """
 
@@ -28,15 +28,15 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from edge_sync.ack_signature import answer_holds_its_key
-from edge_sync.device_cert import fingerprint
-from edge_sync.mqtt_session import BrokerSettings
-from edge_sync.registration_client import RegistrationFailed, register
-from edge_sync.registration_wire import RegistrationRequest, new_request_id
+from edge_sync.protocol.ack_signature import answer_holds_its_key
+from edge_sync.protocol.device_cert import fingerprint
+from edge_sync.protocol.mqtt_session import BrokerSettings
+from edge_sync.protocol.registration_wire import RegistrationRequest, new_request_id
 from kiosk.config.schema import KioskConfig
 from kiosk.provision import site_config, site_secrets, tls
 from kiosk.provision.errors import ProvisionError
 from kiosk.provision.files import hand_over, write_atomic
+from kiosk.provision.registration_client import RegistrationFailed, register
 from kiosk.security.device_key import DeviceKey, Keyring, create_machine_secret
 from kiosk.security.errors import SecurityError
 from kiosk.security.identity import keyring_from_config

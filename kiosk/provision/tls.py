@@ -1,8 +1,9 @@
 """The device's mTLS identity on disk: its TLS key, the CSR (next to the key), the
 certificate and the CA bundle, each created once and checked on every later run.
 
-The profile (CN, SAN, extensions) and the chain check are edge_sync/device_cert.py's, shared
-with the gateway, so the kiosk refuses exactly what the gateway would.
+The profile (CN, SAN, extensions) and the chain check are
+edge_sync/protocol/device_cert.py's, shared with the gateway, so the kiosk refuses exactly what
+the gateway would.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from edge_sync.device_cert import (
+from edge_sync.protocol.device_cert import (
     DeviceCertError,
     build_csr,
     check_key_matches,

@@ -832,6 +832,9 @@ _technical(
 )
 _technical(
     (
+        "PROV_BROKER_REFUSED",
+        "PROV_BROKER_TLS",
+        "PROV_BROKER_UNREACHABLE",
         "PROV_CA_INVALID",
         "PROV_CA_MISSING",
         "PROV_CERT_INVALID",
@@ -840,6 +843,7 @@ _technical(
         "PROV_CONFIG_INVALID",
         "PROV_CONFIRM_REQUIRED",
         "PROV_GATEWAY_KEY",
+        "PROV_GATEWAY_TIMEOUT",
         "PROV_KEY_LOCKED",
         "PROV_SITE_CA_MISMATCH",
         "PROV_SITE_CA_NOT_CA",

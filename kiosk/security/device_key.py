@@ -26,7 +26,6 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from neo3.core import cryptography as neo_crypto
 from neo3.wallet.account import Account
 
 from kiosk.security.errors import SecurityError
@@ -121,16 +120,6 @@ class DeviceKey:
     def sign(self, message: bytes) -> bytes:
         """ECDSA P-256 over SHA-256(message), 64 bytes r||s: what NEO verifies."""
         return self.account.sign(message)
-
-
-def verify(message: bytes, signature: bytes, public_key: bytes) -> bool:
-    """Check a device signature the way a NEO node does (neo-mamba's ``verify_signature``)."""
-    if len(signature) != 64:
-        return False
-    try:
-        return bool(neo_crypto.verify_signature(message, signature, public_key))
-    except (ValueError, neo_crypto.ECCException):
-        return False
 
 
 class Keyring:

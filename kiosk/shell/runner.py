@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from drivers.errors import DriverError
+from edge_sync.protocol.consent_record import consent_record
+from edge_sync.protocol.result import sign_result
 from kiosk.config.schema import KioskConfig
 from kiosk.devices import OpenedPrinter, document_reader, receipt_printer
 from kiosk.devices import camera as open_camera
@@ -60,11 +62,9 @@ from kiosk.idv.decision import Decision
 from kiosk.idv.embedding import FaceEmbedder
 from kiosk.idv.record import verification_result
 from kiosk.receipts import receipt_from_view
-from kiosk.security.consent_record import consent_record
 from kiosk.security.device_key import DeviceKey
 from kiosk.security.errors import SecurityError
 from kiosk.security.identity import ensure_demo_identity
-from kiosk.security.result import sign_result
 from kiosk.security.subject import read_site_key, subject_ref
 from kiosk.shell.jobs import DocumentJob, FaceJob, Job, ReaderSlot, SubjectScript
 from kiosk.shell.printing import print_in_background, receipt_job

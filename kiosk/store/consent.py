@@ -9,8 +9,8 @@ asked and was refused.
 
 from __future__ import annotations
 
-from kiosk.security.consent_record import ConsentRecord
-from kiosk.security.signed import SignedResult
+from edge_sync.protocol.consent_record import ConsentRecord
+from edge_sync.protocol.signed import SignedResult
 from kiosk.store import outbox
 from kiosk.store.database import StoreDatabase
 from kiosk.store.errors import StoreError

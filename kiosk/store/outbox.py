@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from kiosk.security.signed import SignedResult
+from edge_sync.protocol.signed import SignedResult
 from kiosk.store import audit, his_outbox
 from kiosk.store.capacity import Capacity, check_capacity
 from kiosk.store.database import StoreDatabase

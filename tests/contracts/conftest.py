@@ -29,7 +29,7 @@ from contracts.build import (
     ContractArtifacts,
     compile_contract,
 )
-from edge_sync.chain import signing_pair
+from edge_sync.gateway.chain import signing_pair
 from tests.harness.neogo import NeoGoNode
 
 GAS = 10**8  # datoshi per GAS

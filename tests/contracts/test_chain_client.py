@@ -1,4 +1,4 @@
-"""edge_sync.chain against IdvRegistry on the real neo-go node: the gateway's view.
+"""edge_sync.gateway.chain against IdvRegistry on the real neo-go node: the gateway's view.
 
 The properties that matter to the gateway: a write the VM would refuse is never broadcast (no
 GAS spent, nothing on chain) and surfaces as a typed error with the contract's reason; a lost
@@ -24,7 +24,7 @@ from neo3.core import types
 from neo3.wallet.account import Account
 
 from contracts.build import ContractArtifacts
-from edge_sync import chain
+from edge_sync.gateway import chain
 from kiosk.security.device_key import Keyring, create_machine_secret
 from tests.contracts.conftest import GAS, GasLog, new_funded_accounts
 from tests.harness.neogo import NeoGoNode

@@ -1,5 +1,5 @@
-"""edge_sync.contracts_clients against FeeSettlement, ConsentRegistry and the test token on the
-real neo-go node: typed results, the contracts' reasons as ``InvocationRefused``, and no refused
+"""edge_sync.gateway.contracts_clients against FeeSettlement, ConsentRegistry and the test token on
+the real neo-go node: typed results, the contracts' reasons as ``InvocationRefused``, and no refused
 write ever broadcast (``invoke_fast``, the only way a transaction leaves, is watched).
 """
 
@@ -19,8 +19,8 @@ from neo3.core import types
 from neo3.wallet.account import Account
 
 from contracts.build import ContractArtifacts
-from edge_sync import chain
-from edge_sync.contracts_clients import (
+from edge_sync.gateway import chain
+from edge_sync.gateway.contracts_clients import (
     ConsentRegistryClient,
     SettlementClient,
     SettlementConfig,

@@ -26,7 +26,7 @@ from neo3.network.payloads.verification import Signer
 from neo3.wallet.account import Account
 
 from contracts.build import ContractArtifacts
-from edge_sync.chain import signing_pair
+from edge_sync.gateway.chain import signing_pair
 from kiosk.security.device_key import Keyring, create_machine_secret
 from tests.contracts.boa import bound_case
 from tests.contracts.conftest import GasLog, new_funded_accounts

@@ -25,7 +25,7 @@ from neo3.core import types
 from neo3.wallet.account import Account
 
 from contracts.build import ContractArtifacts
-from edge_sync.chain import signing_pair
+from edge_sync.gateway.chain import signing_pair
 from tests.contracts.boa import Caller, bound_case, events, run
 from tests.contracts.conftest import new_funded_accounts
 from tests.harness.neogo import NeoGoNode

@@ -13,12 +13,12 @@ import random
 
 import pytest
 
+from edge_sync.protocol.result import verify_signed
 from kiosk.config import load_config
 from kiosk.flows.consent import ConsentStep
 from kiosk.flows.verification import Step
 from kiosk.idv.decision import Decision
 from kiosk.security.identity import ensure_demo_identity
-from kiosk.security.result import verify_signed
 from kiosk.shell.factory import consent_terms, insurance_consent
 from kiosk.shell.runner import FlowRunner
 from kiosk.store.database import open_from_config

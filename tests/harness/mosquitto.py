@@ -2,7 +2,7 @@
 
 Why this shape: the product talks MQTT v5 over mTLS with QoS 1 and relies on the broker's
 persistence across restarts and on its ACL, so the tests need a real broker with exactly the
-shipped settings: the configuration and ACL are rendered by ``edge_sync.broker_config``, as
+shipped settings: the configuration and ACL are rendered by ``edge_sync.gateway.broker_config``, as
 ``bdmi-gateway broker-config`` renders them for a site; only the paths, the port and the
 ``user`` line (below) are the harness's.
 
@@ -23,7 +23,7 @@ import pwd
 import signal
 from pathlib import Path
 
-from edge_sync.broker_config import BrokerSite, render_acl, render_config
+from edge_sync.gateway.broker_config import BrokerSite, render_acl, render_config
 from tests.harness.pki import CertPair, TestPki, issue_certificate
 from tests.harness.ports import LOOPBACK, free_port, wait_for_port, wait_until
 from tests.harness.process import ManagedProcess, ServiceStartError, log_tail, require_binary
@@ -109,7 +109,7 @@ class MosquittoBroker:
         return pair
 
     def _config(self) -> str:
-        """The product's own broker configuration (``edge_sync.broker_config``, what
+        """The product's own broker configuration (``edge_sync.gateway.broker_config``, what
         ``bdmi-gateway broker-config`` writes for a site), with this harness's paths."""
         site = BrokerSite(
             ca_file=self.pki.ca.cert,

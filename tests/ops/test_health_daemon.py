@@ -16,7 +16,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge_sync.wire import decode_health, health_topic
+from edge_sync.protocol.wire import decode_health, health_topic
 from kiosk.ops.health import run_round
 from kiosk.ops.services import PidFileProbe
 from kiosk.security.identity import device_id_from_config

@@ -14,12 +14,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from neo3.api.wrappers import ChainFacade
 
-from edge_sync.chain import IdvRegistryClient
-from edge_sync.device_cert import build_csr, sign_csr
-from edge_sync.gateway import load_account
-from edge_sync.gateway_db import Device, Rejection, open_gateway_db
-from edge_sync.registration import Registrar
-from edge_sync.registration_wire import RegistrationRequest, new_request_id
+from edge_sync.gateway.chain import IdvRegistryClient
+from edge_sync.gateway.cli.common import load_account
+from edge_sync.gateway.db import Device, Rejection, open_gateway_db
+from edge_sync.gateway.registration import Registrar
+from edge_sync.protocol.device_cert import build_csr, sign_csr
+from edge_sync.protocol.registration_wire import RegistrationRequest, new_request_id
 from kiosk.security.device_key import DeviceKey, Keyring, create_machine_secret
 from tests.harness.pki import create_test_pki
 from tests.sync.rig import SITE

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from neo3.api.wrappers import ChainFacade
 
-from edge_sync.chain import IdvRegistryClient
-from edge_sync.device_cert import build_csr, sign_csr
+from edge_sync.gateway.chain import IdvRegistryClient
+from edge_sync.protocol.device_cert import build_csr, sign_csr
 from kiosk.config import load_config
 from kiosk.security.identity import keyring_from_config
 from tests.harness.pki import create_test_pki

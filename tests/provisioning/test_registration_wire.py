@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge_sync.registration_wire import RegistrationAck, RegistrationRequest
-from edge_sync.wire import WireError
+from edge_sync.protocol.registration_wire import RegistrationAck, RegistrationRequest
+from edge_sync.protocol.wire import WireError
 
 requests = st.builds(
     RegistrationRequest,

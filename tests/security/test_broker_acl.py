@@ -1,8 +1,8 @@
 """A stolen device certificate against the shipped broker configuration.
 
 The broker is the harness's Mosquitto, started with exactly what ``bdmi-gateway broker-config``
-writes for a site (``edge_sync.broker_config``). The thief holds a valid certificate of the site
-(CN = its own device id) and tries what issue 18 found possible before there was an ACL:
+writes for a site (``edge_sync.gateway.broker_config``). The thief holds a valid certificate of the
+site (CN = its own device id) and tries what issue 18 found possible before there was an ACL:
 writing for another kiosk, reading everything (``#``, ``$SYS``), joining ``$share/gateway``, and
 flooding with oversized messages.
 
@@ -26,9 +26,9 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge_sync.broker_config import BrokerConfigError, BrokerSite, render_acl, render_config
-from edge_sync.registration_wire import gateway_register
-from edge_sync.wire import MAX_MESSAGE, acks_topic, gateway_results, results_topic
+from edge_sync.gateway.broker_config import BrokerConfigError, BrokerSite, render_acl, render_config
+from edge_sync.protocol.registration_wire import gateway_register
+from edge_sync.protocol.wire import MAX_MESSAGE, acks_topic, gateway_results, results_topic
 from tests.harness.mosquitto import MosquittoBroker
 
 pytestmark = pytest.mark.services

@@ -9,7 +9,8 @@ import pytest
 from neo3.core import cryptography as neo_crypto
 from neo3.wallet import utils as neo_utils
 
-from kiosk.security.device_key import Keyring, create_machine_secret, read_machine_secret, verify
+from edge_sync.protocol.signature import verify
+from kiosk.security.device_key import Keyring, create_machine_secret, read_machine_secret
 from kiosk.security.errors import SecurityError
 
 

@@ -18,9 +18,9 @@ import pytest
 from neo3.wallet.account import Account
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge_sync.ack_signature import sign_ack
-from edge_sync.merkle import leaf_hash
-from edge_sync.wire import AckMessage, acks_topic, results_topic
+from edge_sync.protocol.ack_signature import sign_ack
+from edge_sync.protocol.merkle import leaf_hash
+from edge_sync.protocol.wire import AckMessage, acks_topic, results_topic
 from kiosk.store.database import open_from_config
 from tests.harness.neogo import _FAST_SCRYPT
 from tests.sync.rig import SITE, deploy_registry, make_gateway, make_kiosk, wait_for

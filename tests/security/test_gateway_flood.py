@@ -3,8 +3,8 @@
 The shipped broker refuses messages over 64 KiB (tests/security/test_broker_acl.py). Here the
 broker has no limit, and a device floods its own results topic with 20 MB messages while the
 real ``bdmi-gateway run`` is subscribed: the gateway's CONNECT says Maximum Packet Size
-(``edge_sync.mqtt_session.MAX_PACKET``), so the broker never delivers them and the gateway's
-memory does not grow by their size; a normal result sent after the flood is accepted.
+(``edge_sync.protocol.mqtt_session.MAX_PACKET``), so the broker never delivers them and the
+gateway's memory does not grow by their size; a normal result sent after the flood is accepted.
 Measured as resident memory (VmRSS), a resource bound, not a time.
 """
 
@@ -17,7 +17,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge_sync.wire import ResultMessage, acks_topic, results_topic
+from edge_sync.protocol.wire import ResultMessage, acks_topic, results_topic
 from tests.sync.rig import SITE, deploy_registry, make_gateway, make_kiosk, wait_for
 
 pytestmark = pytest.mark.services

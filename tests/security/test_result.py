@@ -12,6 +12,13 @@ from hypothesis import strategies as st
 from neo3.core import cryptography as neo_crypto
 
 from drivers.document import ChipAuthentication, DocumentType
+from edge_sync.protocol.result import (
+    VerificationResult,
+    decode_payload,
+    sign_result,
+    uuid7,
+    verify_signed,
+)
 from kiosk.idv.decision import Assurance, DocumentEvidence, FlowPolicy, decide
 from kiosk.idv.gestures import Gesture
 from kiosk.idv.liveness import ChallengeReport, LivenessReport
@@ -19,13 +26,6 @@ from kiosk.idv.matching import MatchMode, match, thresholds_for
 from kiosk.idv.record import verification_result
 from kiosk.security.device_key import Keyring, create_machine_secret
 from kiosk.security.errors import SecurityError
-from kiosk.security.result import (
-    VerificationResult,
-    decode_payload,
-    sign_result,
-    uuid7,
-    verify_signed,
-)
 from kiosk.security.subject import subject_ref
 
 SITE_KEY = b"k" * 32

@@ -9,7 +9,7 @@ import uuid
 
 import cbor2
 
-from kiosk.security.signed import SignedResult
+from edge_sync.protocol.signed import SignedResult
 
 DEVICE = "0x" + "5c" * 20
 

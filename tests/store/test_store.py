@@ -15,9 +15,9 @@ import pytest
 from peewee import SqliteDatabase
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from edge_sync.protocol.signed import SignedResult
 from kiosk.config.schema import KioskConfig
 from kiosk.log import configure_logging
-from kiosk.security.signed import SignedResult
 from kiosk.store import audit, retention
 from kiosk.store.capacity import CapacityPolicy
 from kiosk.store.database import StoreDatabase, open_from_config, open_store

@@ -8,17 +8,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from edge_sync.gateway_db import Device, DeviceKey, open_gateway_db
-from kiosk.security.device_key import DeviceKey as Key
-from kiosk.security.device_key import Keyring, create_machine_secret
-from kiosk.security.result import (
+from edge_sync.gateway.db import Device, DeviceKey, open_gateway_db
+from edge_sync.protocol.result import (
     DocumentRecord,
     Scores,
     VerificationResult,
     sign_result,
     uuid7,
 )
-from kiosk.security.signed import SignedResult
+from edge_sync.protocol.signed import SignedResult
+from kiosk.security.device_key import DeviceKey as Key
+from kiosk.security.device_key import Keyring, create_machine_secret
 
 SITE = "demo-hospital"
 NOW_MS = 1_790_000_000_000

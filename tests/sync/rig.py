@@ -22,12 +22,12 @@ from pathlib import Path
 from neo3.wallet.account import Account
 from neo3.wallet.wallet import DiskWallet
 
+from edge_sync.protocol.result import DocumentRecord, Scores, VerificationResult, sign_result, uuid7
+from edge_sync.protocol.signed import SignedResult
 from kiosk.config import load_config
 from kiosk.config.schema import KioskConfig
 from kiosk.security.device_key import DeviceKey
 from kiosk.security.identity import ensure_demo_identity
-from kiosk.security.result import DocumentRecord, Scores, VerificationResult, sign_result, uuid7
-from kiosk.security.signed import SignedResult
 from kiosk.store import outbox
 from kiosk.store.database import open_from_config, open_store, store_key_path
 from kiosk.store.key import load_key

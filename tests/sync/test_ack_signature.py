@@ -17,15 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from neo3.wallet.account import Account
 
-from edge_sync.ack_signature import proves_payload, sign_ack, signed_by_gateway
 from edge_sync.agent import AgentSettings, SyncAgent
-from edge_sync.merkle import audit_path, leaf_hash, root_of
-from edge_sync.mqtt_session import BrokerSettings
-from edge_sync.store_outbox import StoreOutbox
-from edge_sync.wire import AckMessage
+from edge_sync.protocol.ack_signature import proves_payload, sign_ack, signed_by_gateway
+from edge_sync.protocol.merkle import audit_path, leaf_hash, root_of
+from edge_sync.protocol.mqtt_session import BrokerSettings
+from edge_sync.protocol.wire import AckMessage
 from kiosk.store import outbox
 from kiosk.store.database import open_store
 from kiosk.store.key import create_key_file
+from kiosk.sync.store_outbox import StoreOutbox
 from tests.harness.neogo import _FAST_SCRYPT
 from tests.sync.conftest import make_result
 

@@ -12,12 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge_sync.bundle import Bundle, BundleError, read_bundle, verify_bundle_signature, write_bundle
-from edge_sync.bundle_import import import_bundle
-from edge_sync.gateway_db import Device, DeviceKey, ReceivedResult, Rejection
+from edge_sync.gateway.bundle_import import import_bundle
+from edge_sync.gateway.db import Device, DeviceKey, ReceivedResult, Rejection
+from edge_sync.protocol.bundle import (
+    Bundle,
+    BundleError,
+    read_bundle,
+    verify_bundle_signature,
+    write_bundle,
+)
+from edge_sync.protocol.signed import SignedResult
 from kiosk.security.device_key import DeviceKey as Key
 from kiosk.security.device_key import Keyring, create_machine_secret
-from kiosk.security.signed import SignedResult
 from tests.sync.conftest import NOW_MS, SITE, forged, make_result, register
 
 DAY_MS = 24 * 3600 * 1000
@@ -178,8 +184,8 @@ def test_import_stores_every_result_once_and_is_idempotent(gateway_db, device_ke
 
 
 def test_results_already_synced_over_mqtt_count_as_duplicates(gateway_db, device_key):
-    from edge_sync.intake import Intake
-    from edge_sync.wire import ResultMessage, results_topic
+    from edge_sync.gateway.intake import Intake
+    from edge_sync.protocol.wire import ResultMessage, results_topic
 
     register(device_key)
     results = results_of(device_key, 4)

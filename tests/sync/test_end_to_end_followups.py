@@ -23,10 +23,14 @@ import pytest
 from neo3.wallet.account import Account
 from neo3.wallet.wallet import Wallet
 
-from edge_sync.contracts_clients import ConsentRegistryClient, SettlementClient, TestTokenClient
-from kiosk.security.consent_record import consent_record
-from kiosk.security.result import sign_result
-from kiosk.security.signed import SignedResult
+from edge_sync.gateway.contracts_clients import (
+    ConsentRegistryClient,
+    SettlementClient,
+    TestTokenClient,
+)
+from edge_sync.protocol.consent_record import consent_record
+from edge_sync.protocol.result import sign_result
+from edge_sync.protocol.signed import SignedResult
 from tests.contracts.conftest import fund
 from tests.harness.neogo import _FAST_SCRYPT, NeoGoNode
 from tests.sync.rig import (

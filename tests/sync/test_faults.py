@@ -20,8 +20,8 @@ import uuid
 import pytest
 from neo3.api.wrappers import ChainFacade
 
-from edge_sync.chain import IdvRegistryClient
-from edge_sync.gateway_db import Batch, ReceivedResult, open_gateway_db
+from edge_sync.gateway.chain import IdvRegistryClient
+from edge_sync.gateway.db import Batch, ReceivedResult, open_gateway_db
 from kiosk.store.database import open_from_config
 from kiosk.store.models import Outbox
 from tests.harness.tcp_proxy import TcpProxy

@@ -15,8 +15,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from neo3.wallet.account import Account
 
-from edge_sync.deploy_contracts import DeployUsageError, _pairs, deploy_other
-from edge_sync.gateway_config import GatewayConfig, GatewayConfigError, load_gateway_config
+from edge_sync.gateway.config import GatewayConfig, GatewayConfigError, load_gateway_config
+from edge_sync.gateway.deploy_contracts import DeployUsageError, _pairs, deploy_other
 
 HASH = "0x" + "ab" * 20
 PAYER = """

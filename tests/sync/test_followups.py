@@ -25,24 +25,24 @@ from neo3.core import types
 from neo3.wallet.account import Account
 
 from contracts.build import DATA_REGISTRY, IDV_REGISTRY, SETTLEMENT, TEST_TOKEN, compile_contract
-from edge_sync import chain
-from edge_sync.batcher import Batcher
-from edge_sync.consent_job import ConsentRecorder
-from edge_sync.contracts_clients import (
+from edge_sync.gateway import chain
+from edge_sync.gateway.batcher import Batcher
+from edge_sync.gateway.consent_job import ConsentRecorder
+from edge_sync.gateway.contracts_clients import (
     ConsentRegistryClient,
     SettlementClient,
     TestTokenClient,
 )
-from edge_sync.followup import FollowUps
-from edge_sync.followup_db import ConsentEntry, FollowUp, SettlementEntry
-from edge_sync.gateway_db import Batch
-from edge_sync.intake import Intake
-from edge_sync.settlement_job import BatchSettler, Payer
-from edge_sync.wire import AckMessage, ResultMessage, results_topic
-from kiosk.security.consent_record import ConsentRecord
+from edge_sync.gateway.db import Batch
+from edge_sync.gateway.followup import FollowUps
+from edge_sync.gateway.followup_db import ConsentEntry, FollowUp, SettlementEntry
+from edge_sync.gateway.intake import Intake
+from edge_sync.gateway.settlement_job import BatchSettler, Payer
+from edge_sync.protocol.consent_record import ConsentRecord
+from edge_sync.protocol.result import sign_result, uuid7
+from edge_sync.protocol.signed import SignedResult
+from edge_sync.protocol.wire import AckMessage, ResultMessage, results_topic
 from kiosk.security.device_key import DeviceKey
-from kiosk.security.result import sign_result, uuid7
-from kiosk.security.signed import SignedResult
 from tests.contracts.conftest import new_funded_accounts
 from tests.harness.neogo import NeoGoNode
 from tests.sync.conftest import SITE, make_result, register

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from edge_sync.gateway_db import Rejection, open_gateway_db
+from edge_sync.gateway.db import Rejection, open_gateway_db
 
 THREADS = 6
 ROUNDS = 60

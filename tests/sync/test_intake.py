@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge_sync.gateway_db import Device, ReceivedResult, Rejection
-from edge_sync.intake import Intake
-from edge_sync.wire import AckMessage, ResultMessage, results_topic
+from edge_sync.gateway.db import Device, ReceivedResult, Rejection
+from edge_sync.gateway.intake import Intake
+from edge_sync.protocol.wire import AckMessage, ResultMessage, results_topic
 from kiosk.security.device_key import Keyring, create_machine_secret
 from tests.sync.conftest import NOW_MS, SITE, forged, make_result, register
 

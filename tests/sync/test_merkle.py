@@ -7,7 +7,7 @@ import hashlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge_sync.merkle import (
+from edge_sync.protocol.merkle import (
     EMPTY_ROOT,
     all_audit_paths,
     audit_path,

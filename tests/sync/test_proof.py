@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge_sync.chain import Anchor
-from edge_sync.merkle import audit_path, leaf_hash, root_of
-from edge_sync.proof import InclusionProof, ProofError, check_proof
+from edge_sync.protocol.anchor import Anchor
+from edge_sync.protocol.merkle import audit_path, leaf_hash, root_of
+from edge_sync.protocol.proof import InclusionProof, ProofError, check_proof
 
 BATCH = "01a2025e-4b0b-7df1-8140-4c0b65bff775"
 

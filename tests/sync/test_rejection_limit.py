@@ -9,10 +9,10 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge_sync.gateway_db import Rejection
-from edge_sync.intake import Intake
-from edge_sync.rejection_limit import RejectionLimit
-from edge_sync.wire import ResultMessage
+from edge_sync.gateway.db import Rejection
+from edge_sync.gateway.intake import Intake
+from edge_sync.gateway.rejection_limit import RejectionLimit
+from edge_sync.protocol.wire import ResultMessage
 from tests.sync.conftest import NOW_MS, SITE, make_result, register
 
 TOPIC = f"bdmi/v1/{SITE}/0x" + "44" * 20 + "/results"

@@ -5,11 +5,11 @@ would (the chain itself is exercised in tests/sync/test_end_to_end.py)."""
 
 from __future__ import annotations
 
-from edge_sync.batcher import PROOFS, Batcher, acks_for_batch
-from edge_sync.gateway_db import Batch, ReceivedResult
-from edge_sync.intake import Intake
-from edge_sync.merkle import leaf_hash, root_of, verify_inclusion
-from edge_sync.wire import ResultMessage
+from edge_sync.gateway.batcher import PROOFS, Batcher, acks_for_batch
+from edge_sync.gateway.db import Batch, ReceivedResult
+from edge_sync.gateway.intake import Intake
+from edge_sync.protocol.merkle import leaf_hash, root_of, verify_inclusion
+from edge_sync.protocol.wire import ResultMessage
 from tests.sync.conftest import NOW_MS, SITE, make_result, register
 
 

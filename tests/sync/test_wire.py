@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge_sync.wire import (
+from edge_sync.protocol.result import uuid7
+from edge_sync.protocol.signed import SignedResult
+from edge_sync.protocol.wire import (
     AckMessage,
     ResultMessage,
     WireError,
@@ -19,8 +21,6 @@ from edge_sync.wire import (
     parse_topic,
     results_topic,
 )
-from kiosk.security.result import uuid7
-from kiosk.security.signed import SignedResult
 
 DEVICE = "0x" + "ab" * 20
 SIGNED = SignedResult(

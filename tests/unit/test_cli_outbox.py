@@ -16,18 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from edge_sync.bundle import read_bundle, verify_bundle_signature
-from edge_sync.proof import InclusionProof
-from edge_sync.store_outbox import REJECTED_PREFIX
+from edge_sync.protocol.bundle import read_bundle, verify_bundle_signature
+from edge_sync.protocol.proof import InclusionProof
+from edge_sync.protocol.signed import SignedResult
 from kiosk.cli.main import main
 from kiosk.config import load_config
 from kiosk.security.device_key import DeviceKey
 from kiosk.security.identity import ensure_demo_identity
-from kiosk.security.signed import SignedResult
 from kiosk.store import outbox
 from kiosk.store.audit import verify_chain
 from kiosk.store.database import open_from_config
 from kiosk.store.models import AuditEntry
+from kiosk.sync.store_outbox import REJECTED_PREFIX
 from tests.sync.conftest import make_result
 
 BIN = Path(sys.executable).parent
