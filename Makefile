@@ -19,11 +19,14 @@ demo: setup
 	  xvfb-run -a -s "-screen 0 1720x800x24" $(VENV)/bin/bdmi-kiosk --config $(CONFIG) --demo-panel; \
 	fi
 
-# The whole suite: lint, then pytest (real Mosquitto, pcscd+vpcd, neo-go, Xvfb).
+# The whole suite: lint, the import rules, then pytest (real Mosquitto, pcscd+vpcd, neo-go,
+# Xvfb) on TEST_WORKERS processes (pytest-xdist), a test file per worker at a time: each
+# worker starts its own services on free ports. TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: setup
 	$(PY) -m ruff check .
