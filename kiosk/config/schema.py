@@ -483,6 +483,31 @@ class HisConfig(_Strict):
     _expand_paths = field_validator("ca_file", "cert_file", "key_file")(_expand)
 
 
+class FreezeConfig(_Strict):
+    """When the kiosk stops taking new verifications (an out-of-service screen with the
+    reason code): left alone too long to be trusted (kiosk/ops/staleness.py)."""
+
+    enabled: bool | None = None
+    """``None``: in force in production, not in a demo (whose clock and sync are the
+    developer's machine's)."""
+    max_unsent_days: Annotated[int, Field(ge=1, le=365)] = 14
+    """The oldest result no gateway accepted is older than this (sync on)."""
+    store_full_percent: Annotated[int, Field(ge=50, le=100)] = 98
+    """The store uses this share of ``store.quota_mb``: stop before results are refused."""
+    cert_min_days: Annotated[int, Field(ge=0, le=90)] = 3
+    """The MQTT client certificate or its CA expires within this many days (sync on)."""
+    csca_max_age_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    """The CSCA trust directory (``readers.pcsc.csca_dir``) has not changed for this long."""
+    calibration_max_age_days: Annotated[int, Field(ge=1, le=3650)] = 730
+    """The site calibration file (``idv.match.site_calibration``) is older than this."""
+    require_clock_sync: bool = True
+    """The clock is not NTP-synchronised (when the system can tell)."""
+    check_interval_s: Annotated[float, Field(ge=1.0, le=3600.0)] = 60.0
+
+    def in_force(self, mode: str) -> bool:
+        return self.enabled if self.enabled is not None else mode == "production"
+
+
 class KioskConfig(_Strict):
     device: DeviceConfig
     logging: LoggingConfig = LoggingConfig()
@@ -499,6 +524,7 @@ class KioskConfig(_Strict):
     printer: PrinterConfig = PrinterConfig()
     assist: AssistConfig = AssistConfig()
     his: HisConfig | None = None
+    freeze: FreezeConfig = FreezeConfig()
     """``[his]``: the hospital system's check-in endpoint; absent, no hand-off."""
 
     @model_validator(mode="after")

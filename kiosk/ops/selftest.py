@@ -22,6 +22,7 @@ from kiosk.ops.clock_check import check_clock
 from kiosk.ops.context import CheckContext
 from kiosk.ops.mqtt_check import check_mqtt
 from kiosk.ops.reader_checks import check_reader
+from kiosk.ops.staleness import check_in_service
 from kiosk.ops.store_checks import check_audit, check_disk, check_store
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def plan(ctx: CheckContext) -> list[Planned]:
         Planned("disk", partial(check_disk, ctx)),
         Planned("store", partial(check_store, ctx)),
         Planned("audit", partial(check_audit, ctx)),
+        Planned("in_service", partial(check_in_service, ctx)),
     ]
 
 

@@ -685,6 +685,41 @@ def _technical(codes: tuple[str, ...], zh: str, en: str) -> None:
     _add(codes, text=(zh, en), say=OUT_OF_ORDER_SAY, next_step=TECHNICIAN)
 
 
+# Out of service (kiosk/ops/staleness.py): what the person reads on the welcome screen, each
+# a plain reason, then "see the staff"; the technician guide says how to clear each one.
+def _frozen(code: str, zh: str, en: str) -> None:
+    _add((code,), text=(zh, en), say=OUT_OF_ORDER_SAY, next_step=SEE_STAFF)
+
+
+_frozen(
+    "OPS_FROZEN_SYNC_STALE",
+    "本机的核验记录很久没有送出。",
+    "This kiosk has not sent its records for too long.",
+)
+_frozen("OPS_FROZEN_STORE_FULL", "本机的存储空间快满了。", "This kiosk's storage is nearly full.")
+_frozen(
+    "OPS_FROZEN_CERT_EXPIRING",
+    "本机的安全证书即将过期。",
+    "This kiosk's security certificate is about to expire.",
+)
+_frozen(
+    "OPS_FROZEN_CSCA_STALE",
+    "本机的护照签发机构名单太旧了。",
+    "This kiosk's list of passport issuers is out of date.",
+)
+_frozen(
+    "OPS_FROZEN_CALIBRATION_STALE",
+    "本机的人脸识别校准太旧了。",
+    "This kiosk's face check calibration is out of date.",
+)
+_frozen("OPS_FROZEN_CLOCK_UNSYNCED", "本机的时钟没有校准。", "This kiosk's clock is not set.")
+
+
+_technical(
+    ("OPS_FREEZE_OFF",),
+    "暂停服务检查没有启用（演示配置）。",
+    "The out-of-service checks are off (a demo configuration).",
+)
 _technical(
     ("HIS_DELIVERED",),
     "医院信息系统已收到签到信息。",

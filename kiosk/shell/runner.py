@@ -61,6 +61,7 @@ from kiosk.his.fhir_checkin import CheckIn, HisMessageError, checkin_bundle, ide
 from kiosk.idv.decision import Decision
 from kiosk.idv.embedding import FaceEmbedder
 from kiosk.idv.record import verification_result
+from kiosk.ops.staleness import Facts, FreezeWatch, gather
 from kiosk.receipts import receipt_from_view
 from kiosk.security.device_key import DeviceKey
 from kiosk.security.errors import SecurityError
@@ -69,6 +70,7 @@ from kiosk.security.subject import read_site_key, subject_ref
 from kiosk.shell.jobs import DocumentJob, FaceJob, Job, ReaderSlot, SubjectScript
 from kiosk.shell.printing import print_in_background, receipt_job
 from kiosk.store import audit, enrolment, outbox
+from kiosk.store.capacity import check_capacity
 from kiosk.store.consent import record_consent
 from kiosk.store.database import StoreDatabase, open_from_config
 from kiosk.store.errors import StoreError
@@ -127,6 +129,8 @@ class FlowRunner:
     """The simulated passport readers' specimen keys, known to the setup or not."""
     _printer: OpenedPrinter | None = None
     _his: HisDelivery | None = None
+    _freeze: FreezeWatch | None = None
+    """Whether the kiosk is out of service (``[freeze]``, kiosk/ops/staleness.py)."""
     """The hand-off to the hospital's system (``[his]``, hospital check-in only)."""
 
     # -- lifetime ------------------------------------------------------------------------------
@@ -167,6 +171,10 @@ class FlowRunner:
         self._site_key = site_key(self.config)
         if self.flow.name == "hospital_checkin":
             self._his = his_delivery(self.config.his, self._db, self._lock)
+        if self.config.freeze.in_force(self.config.device.mode):
+            self._freeze = FreezeWatch(self.config, self._freeze_facts,
+                                       self.config.freeze.check_interval_s)  # fmt: skip
+            self._freeze.start()
 
     def close(self) -> None:
         for job in (self._read_job, self._face_job):
@@ -175,6 +183,8 @@ class FlowRunner:
                 job.join()
         if self._his is not None:
             self._his.stop()
+        if self._freeze is not None:
+            self._freeze.stop()
         if self._db is not None:
             self._db.close()
         self._stack.close()
@@ -215,7 +225,21 @@ class FlowRunner:
             "devices": devices,
             "outbox": dict(status.counts) if status else {},
             "oldest_unsent_s": (status.oldest_pending_age_ms or 0) // 1000 if status else 0,
+            "out_of_service": list(self.out_of_service()),
         }
+
+    def out_of_service(self) -> tuple[str, ...]:
+        """Why the kiosk takes no new verification now (``OPS_FROZEN_*``); empty: in service."""
+        return self._freeze.reasons if self._freeze is not None else ()
+
+    def _freeze_facts(self) -> Facts:
+        assert self._db is not None
+        with self._lock:
+            status = outbox.status(self._db, now_ms=int(time.time() * 1000))
+            capacity = check_capacity(self._db)
+        age_ms = status.oldest_pending_age_ms
+        used = 100.0 * capacity.store_bytes / max(1, capacity.quota_bytes)
+        return gather(self.config, None if age_ms is None else age_ms // 1000, used)
 
     def audit_service(self, action: str) -> None:
         """An audit entry for service mode opened, closed or refused (an admin action)."""
@@ -304,6 +328,12 @@ class FlowRunner:
         self.on_change(self.flow.view())
 
     def tap(self, action: str, value: str | None = None) -> None:
+        frozen = self.out_of_service()
+        if action == "start" and frozen:
+            # The screen shows no Start while out of service; a tap that raced the change
+            # is refused here too, so no verification begins on a frozen kiosk.
+            log.warning("start refused: out of service", extra={"reason": frozen[0]})
+            return
         self.handle(Tap(action, value))
 
     def tick(self) -> None:

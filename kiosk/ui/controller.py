@@ -114,6 +114,7 @@ class KioskController(QObject):
     viewChanged = Signal()
     readyChanged = Signal()
     previewChanged = Signal()
+    outOfServiceChanged = Signal()
     waitingChanged = Signal()
     serviceChanged = Signal()
     staffCalledChanged = Signal()
@@ -157,6 +158,7 @@ class KioskController(QObject):
         self._runner: object | None = None
         self.preview = PreviewProvider()
         self._preview_seen = 0
+        self._out_of_service: tuple[str, ...] = ()
         self._timer = QTimer(self)
         self._timer.setInterval(PUMP_MS)
         self._timer.timeout.connect(self._pump)
@@ -288,6 +290,10 @@ class KioskController(QObject):
             self._preview_seen = self.preview.version
             self.previewChanged.emit()
         self._say_hint()
+        frozen = runner.out_of_service()  # type: ignore[attr-defined]
+        if frozen != self._out_of_service:
+            self._out_of_service = frozen
+            self.outOfServiceChanged.emit()
 
     def _tap(self, action: str, value: str | None = None) -> None:
         if self._runner is not None:
@@ -738,6 +744,12 @@ class KioskController(QObject):
     @Property(int, notify=waitingChanged)
     def waiting(self) -> int:
         return self._waiting
+
+    @Property(str, notify=outOfServiceChanged)
+    def outOfService(self) -> str:
+        """Why the kiosk takes no new verification now (an ``OPS_FROZEN_*`` code), or empty:
+        the welcome screen then shows "out of service" instead of Start."""
+        return self._out_of_service[0] if self._out_of_service else ""
 
     @Property(int, notify=previewChanged)
     def previewVersion(self) -> int:

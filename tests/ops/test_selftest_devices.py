@@ -23,7 +23,7 @@ KIOSKCTL = Path(sys.executable).parent / "kioskctl"
 REPO = Path(__file__).resolve().parents[2]
 NAMES = [
     "camera", "reader.sam", "card.sam", "reader.pcsc", "card.pcsc",
-    "mqtt", "clock", "disk", "store", "audit",
+    "mqtt", "clock", "disk", "store", "audit", "in_service",
 ]  # fmt: skip
 
 
@@ -45,6 +45,7 @@ def test_every_demo_device_present_is_ok(rig):
     found = statuses(report)
     assert [c.name for c in report.checks] == NAMES
     assert_clock_sane(found.pop("clock"))
+    assert found.pop("in_service") == ("skipped", "OPS_FREEZE_OFF")  # a demo is never frozen
     assert found == dict.fromkeys(found, ("ok", None)), report.to_dict()
     assert report.exit_code == 0
     assert report.get("card.sam").detail["doc_type"] == "cn_resident_id"
@@ -71,9 +72,10 @@ def test_the_shipped_demo_config_passes_on_its_simulated_devices(tmp_path, pcscd
     report = json.loads(done.stdout)
     found = {c["name"]: (c["status"], c["reason"]) for c in report["checks"]}
     assert_clock_sane(found.pop("clock"))
+    assert found.pop("in_service") == ("skipped", "OPS_FREEZE_OFF")  # a demo is never frozen
     assert found.pop("mqtt") == ("skipped", "OPS_SYNC_DISABLED")
     assert found == dict.fromkeys(found, ("ok", None)), report
-    assert "selftest [1/8] camera" in done.stderr  # progress, as each check starts
+    assert "selftest [1/9] camera" in done.stderr  # progress, as each check starts
 
 
 def test_an_unplugged_sam_reader_is_named_and_the_rest_still_runs(rig, sam):
@@ -88,6 +90,7 @@ def test_an_unplugged_sam_reader_is_named_and_the_rest_still_runs(rig, sam):
     assert status == "fail" and reason.startswith("DRV_SAM_"), reason
     assert found.pop("card.sam") == ("skipped", "OPS_READER_FAILED")
     found.pop("clock")
+    assert found.pop("in_service") == ("skipped", "OPS_FREEZE_OFF")
     assert found == dict.fromkeys(found, ("ok", None)), report
     # and the table for people names it too
     table = kioskctl("selftest", "--config", str(rig.path))

@@ -161,3 +161,49 @@ def test_texts_qml_words_every_face_hint_and_device_code_from_the_registry(qtbot
         assert removed == REASONS["DRV_SAM_CARD_REMOVED"].text.in_language(language)
         assert removed != call("error", "DRV_SAM_READ_FAILED")
         assert call("nextStep", "IDV_LIVENESS_TIMEOUT") != ""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_kiosk_left_alone_too_long_is_out_of_service_until_fixed(
+    qtbot, demo_config_file, tmp_path, language
+):
+    """Its passport signers' list has not changed in 400 days: the welcome screen says the
+    kiosk is out of service and why, offers no Start (a tap that races the change is refused
+    by the runner too), keeps Call staff; once the technician installs a fresh list, it is
+    back in service by itself (kiosk/ops/staleness.py)."""
+    import os
+    import time
+
+    csca = tmp_path / "csca"
+    csca.mkdir()
+    old = time.time() - 400 * 86_400
+    os.utime(csca, (old, old))
+    text = demo_config_file.read_text(encoding="utf-8").replace(
+        '[readers.pcsc]\nkind = "simulated"',
+        f'[readers.pcsc]\nkind = "simulated"\ncsca_dir = "{csca}"',
+    )
+    text += "\n[freeze]\nenabled = true\nrequire_clock_sync = false\ncheck_interval_s = 1\n"
+    demo_config_file.write_text(text, encoding="utf-8")
+    with running_kiosk(qtbot, demo_config_file) as ui:
+        ui.controller.setLanguage(language)
+        qtbot.waitUntil(lambda: ui.controller.outOfService == "OPS_FROZEN_CSCA_STALE",
+                        timeout=15_000)  # fmt: skip
+        qtbot.waitUntil(lambda: shown(ui, "outOfService"), timeout=5_000)
+        assert not shown(ui, "startButton")
+        why = find(ui, "outOfServiceText").property("text")
+        assert ui.reason_texts.text("OPS_FROZEN_CSCA_STALE", language) in why
+        assert "OPS_FROZEN_CSCA_STALE" in visible_texts(ui)
+        assert shown(ui, "callStaffButton")
+        screenshot(ui, f"out_of_service_{language}")
+        ui.runner.tap("start")  # the runner refuses it as well
+        assert ui.runner.flow.view().step == "welcome"
+        health = ui.runner.health()
+        assert health["out_of_service"] == ["OPS_FROZEN_CSCA_STALE"]
+
+        (csca / "fresh-list.pem").write_text("installed today")
+        qtbot.waitUntil(lambda: ui.controller.outOfService == "", timeout=15_000)
+        qtbot.waitUntil(lambda: shown(ui, "startButton"), timeout=5_000)
+        tap(qtbot, ui, "startButton")
+        at(qtbot, ui, "face", timeout=60_000)
+        tap(qtbot, ui, "backButton")
+        at(qtbot, ui, "welcome")

@@ -756,6 +756,11 @@
             <translation>请使用身份证或护照，并通过人脸完成身份核验。</translation>
         </message>
         <message>
+            <location filename="../qml/WelcomeScreen.qml" line="58" />
+            <source>This kiosk is out of service</source>
+            <translation>本机暂停服务</translation>
+        </message>
+        <message>
             <location filename="../qml/WelcomeScreen.qml" line="49" />
             <source>Start verification</source>
             <translation>开始核验</translation>
