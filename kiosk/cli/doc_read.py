@@ -84,7 +84,7 @@ def _read(args: argparse.Namespace) -> int:
         )
         return EXIT_BAD
     report = _describe(document, kind, args.show_personal_data, apdus)
-    emit(args.json, report, [f"{key}: {value}" for key, value in report.items()])
+    emit(args.json, report, [f"{key}: {_text(value)}" for key, value in report.items()])
     status = document.chip_authentication
     if status is ChipAuthentication.FAILED:
         return EXIT_BAD
@@ -94,14 +94,20 @@ def _read(args: argparse.Namespace) -> int:
 def _describe(
     document: IdentityDocument, kind: str, show: bool, apdus: int | None
 ) -> dict[str, Any]:
+    failed = document.chip_authentication is ChipAuthentication.FAILED
     report: dict[str, Any] = {
-        "ok": True,
+        "ok": not failed,  # the same verdict as the exit code: a failed check is not ok
         "reader": kind,
         "doc_type": document.doc_type.value,
         "chip_authentication": document.chip_authentication.value,
-        "portrait_format": document.portrait_format,
-        "portrait_bytes": len(document.portrait),
     }
+    # Why passive authentication did not pass, as reason codes the technician guide
+    # explains; shown whenever there are any (an unknown CSCA names DRV_PA_CSCA_UNKNOWN).
+    reasons = document.extra.get("passive_authentication_reasons", "")
+    if reasons:
+        report["passive_authentication_reasons"] = reasons.split(",")
+    report["portrait_format"] = document.portrait_format
+    report["portrait_bytes"] = len(document.portrait)
     if apdus is not None:
         report["apdus"] = apdus
     for name in PERSONAL_FIELDS:
@@ -113,6 +119,11 @@ def _describe(
         report[name] = value if show else _mask(value)
     report["personal_data"] = "shown" if show else "masked (--show-personal-data to print)"
     return report
+
+
+def _text(value: object) -> str:
+    """A report value on one line: lists of codes comma-separated, not as Python repr."""
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _mask(value: object) -> str:

@@ -269,6 +269,7 @@ _add(
 _add(
     (
         "DRV_EMRTD_MRZ_MISMATCH",
+        "DRV_EMRTD_FILE_TOO_LARGE",
         "DRV_DOCUMENT_INVALID",
         "DRV_LDS_BIOMETRIC",
         "DRV_LDS_COM",

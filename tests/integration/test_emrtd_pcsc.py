@@ -172,3 +172,28 @@ def test_dg1_not_matching_the_bac_mrz_is_refused(
     with pytest.raises(DocumentInvalid) as caught:
         reader.read()
     assert caught.value.reason == "DRV_EMRTD_MRZ_MISMATCH"
+
+
+def test_the_working_le_is_remembered_per_chip(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card]
+) -> None:
+    """A short-Le chip: the first read's extended try draws 6700, which ends secure
+    messaging and costs a second BAC. The second read of the same chip starts at the Le
+    that worked: 5 APDUs fewer (the 6700, SELECT, GET CHALLENGE, MUTUAL AUTHENTICATE,
+    SELECT), one BAC."""
+    p = passport()
+    card = new_card(pcscd_vpcd, cards, max_le=SHORT_MAX_LE)
+    card.insert(reader)
+    reader.set_access_key(p.mrz_information)
+    first = reader.read_chip()
+    second = reader.read_chip()
+    assert first.files == second.files == p.files
+    minimum = 3 + sum(1 + -(-len(data) // SHORT_MAX_LE) for data in p.files.values())
+    print(f"\nshort-Le chip: first read {first.apdu_count} APDUs, second {second.apdu_count}")
+    print(f"minimum with SELECT per file {minimum}")
+    assert first.apdu_count == minimum + 5
+    # The second read's one extra APDU: its first SELECT meets the first read's secure
+    # messaging session still open in the powered chip, which ends it (9303-11 9.8), so
+    # the SELECT is sent again. No 6700, no second BAC.
+    assert second.apdu_count == minimum + 1
+    assert second.le == first.le == 256
