@@ -43,9 +43,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drivers.document import ChipAuthentication, IdentityDocument
+from drivers.document import ActiveAuthentication, ChipAuthentication, IdentityDocument
+from drivers.emrtd import active_auth, lds, passive_auth
 from drivers.emrtd import apdu as iso
-from drivers.emrtd import lds, passive_auth
 from drivers.emrtd.access_control import (
     DRV_EMRTD_STATUS,
     AccessProtocol,
@@ -148,6 +148,7 @@ class ChipRead:
     le: int  # the READ BINARY Le that worked (65536/256: "all available")
     access_protocol: str
     chip_authentication: ChipAuthentication = ChipAuthentication.NOT_APPLICABLE
+    active_authentication: ActiveAuthentication = ActiveAuthentication.NOT_APPLICABLE
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -278,6 +279,14 @@ class Session:
                     reason=DRV_EMRTD_FILE_TOO_LARGE,
                 )  # fmt: skip
         return bytes(content[:total])
+
+    def internal_authenticate(self, challenge: bytes) -> iso.ResponseApdu:
+        """Active Authentication's command under secure messaging; the answer as it came
+        (a refusal is judged by ``active_auth.check``, not raised here). Le: "all
+        available", extended when the chip took extended reads."""
+        le = WILDCARD_EXTENDED_LE if self.has_le and self.le > 256 else WILDCARD_SHORT_LE
+        response, _authenticated = self._secure(iso.internal_authenticate(challenge, le))
+        return response
 
     def read_lds(self) -> dict[str, bytes]:
         """EF.COM, then the data groups it lists that the kiosk needs, then EF.SOD: every
@@ -525,11 +534,11 @@ class PcscPassportReader(OpenCloseContext):
         if self._reader is None:
             raise ReaderUnavailable("reader not open")
         with self._lock:
-            files, session = self._read_files(self._access)
+            files, session, exchange = self._read_files(self._access)
         document = None
         status = ChipAuthentication.NOT_APPLICABLE
         if build_document:
-            document, status = self._build_document(files)
+            document, status = self._build_document(files, exchange)
         result = ChipRead(
             files=files,
             document=document,
@@ -538,13 +547,23 @@ class PcscPassportReader(OpenCloseContext):
             le=session.le,
             access_protocol=self._access.name,
             chip_authentication=status,
+            active_authentication=(
+                document.active_authentication
+                if document is not None
+                else ActiveAuthentication.NOT_APPLICABLE
+            ),
         )
         self.last_read = result
         log.info("eMRTD read: %d APDUs, Le %d, files %s", result.apdu_count, result.le, list(files))
         return result
 
     # Card I/O ---------------------------------------------------------------------------------
-    def _read_files(self, access: AccessProtocol) -> tuple[dict[str, bytes], Session]:
+    def _read_files(
+        self, access: AccessProtocol
+    ) -> tuple[dict[str, bytes], Session, tuple[bytes, iso.ResponseApdu] | None]:
+        """The LDS files and, when the chip has DG15, its answer to Active Authentication's
+        challenge (sent in the same session, after the files: a chip that fails it has
+        still given everything the log and the technician need)."""
         from smartcard.Exceptions import CardConnectionException, NoCardException
 
         connection = self._reader.createConnection()
@@ -561,7 +580,11 @@ class PcscPassportReader(OpenCloseContext):
         try:
             session.open()
             files = session.read_lds()
-            return files, session
+            exchange = None
+            if "DG15" in files:
+                challenge = os.urandom(active_auth.CHALLENGE_SIZE)  # RND.IFD, fresh per read
+                exchange = (challenge, session.internal_authenticate(challenge))
+            return files, session, exchange
         finally:
             self._remember_le(chip, session.le if session.has_le else None)
             try:
@@ -643,13 +666,19 @@ class PcscPassportReader(OpenCloseContext):
 
     # Building the document --------------------------------------------------------------------
     def _build_document(
-        self, files: dict[str, bytes]
+        self, files: dict[str, bytes], exchange: tuple[bytes, iso.ResponseApdu] | None = None
     ) -> tuple[IdentityDocument, ChipAuthentication]:
-        """DG1 -> the identity fields, DG2 -> the portrait, EF.SOD -> passive authentication.
+        """DG1 -> the identity fields, DG2 -> the portrait, EF.SOD -> passive authentication,
+        DG15 and the chip's answer -> Active Authentication.
 
         The DG1 MRZ must give the MRZ information BAC used: the chip opened with those keys,
         so a mismatch means a chip whose DG1 does not belong to it (or an entry that happens
-        to collide), and the read is refused with ``DRV_EMRTD_MRZ_MISMATCH``."""
+        to collide), and the read is refused with ``DRV_EMRTD_MRZ_MISMATCH``.
+
+        A chip with DG15 must pass Active Authentication, its DG15 covered by the validly
+        signed SOD; otherwise the read is refused (``DRV_EMRTD_CLONE_SUSPECTED``,
+        ``DRV_EMRTD_AA_KEY_NOT_SIGNED``, ``DRV_AA_PUBLIC_KEY``): a copy of a genuine
+        passport's data passes passive authentication, and this is what tells it apart."""
         from drivers.mrz import mrz_information
 
         mrz = lds.parse_dg1(files["DG1"], today=self._clock().date()).mrz
@@ -662,6 +691,7 @@ class PcscPassportReader(OpenCloseContext):
         faces = lds.parse_dg2(files["DG2"]).faces
         data_groups = {int(name[2:]): data for name, data in files.items() if name.startswith("DG")}
         extra = {"access_protocol": self._access.name if self._access else ""}
+        outcome: passive_auth.PassiveAuthResult | None = None
         try:
             outcome = passive_auth.passive_authentication(
                 files["EF.SOD"], data_groups, trust_store=self._trust_store(), at=self._clock()
@@ -672,12 +702,55 @@ class PcscPassportReader(OpenCloseContext):
         except DriverError as exc:  # a malformed SOD is a failed check, not a failed read
             status = ChipAuthentication.FAILED
             extra["passive_authentication_reasons"] = exc.reason
+        active = ActiveAuthentication.NOT_SUPPORTED
+        if "DG15" in files:
+            active, extra["active_authentication_algorithm"] = self._active_authentication(
+                files, exchange, outcome
+            )
         base = mrz.to_identity_document()
         document = dataclasses.replace(
             base,
             portrait=faces[0].image if faces else b"",
             portrait_format=faces[0].image_format.value if faces else "",
             chip_authentication=status,
+            active_authentication=active,
             extra={**base.extra, **extra},
         )
         return document, status
+
+    @staticmethod
+    def _active_authentication(
+        files: dict[str, bytes],
+        exchange: tuple[bytes, iso.ResponseApdu] | None,
+        outcome: passive_auth.PassiveAuthResult | None,
+    ) -> tuple[ActiveAuthentication, str]:
+        """PASSED and the algorithm, or the refusal raised as ``DocumentInvalid``."""
+        if exchange is None:  # DG15 came without a challenge: only a caller's bug does that
+            raise DocumentInvalid(
+                "no Active Authentication answer for a chip with DG15",
+                field="active_authentication",
+                reason=active_auth.DRV_EMRTD_CLONE_SUSPECTED,
+            )
+        challenge, response = exchange
+        dg15 = outcome.data_group(15) if outcome is not None else None
+        signed = (
+            outcome is not None
+            and outcome.signature is passive_auth.SignatureStatus.VALID
+            and dg15 is not None
+            and dg15.status is passive_auth.DataGroupStatus.MATCH
+        )
+        result = active_auth.check(
+            files["DG15"],
+            challenge,
+            response.sw,
+            response.data,
+            dg15_signed=signed,
+            dg14=files.get("DG14"),
+        )
+        if result.status is not ActiveAuthentication.PASSED:
+            log.warning("Active Authentication failed: %s (%s)", result.reason, result.message)
+            raise DocumentInvalid(
+                result.message, field="active_authentication", reason=result.reason
+            )
+        log.info("Active Authentication passed (%s)", result.algorithm)
+        return result.status, result.algorithm

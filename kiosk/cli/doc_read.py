@@ -2,8 +2,9 @@
 
 A technician's check that a reader, its cable and its driver work end to end. Personal
 fields are masked unless ``--show-personal-data`` is given (terminals get recorded); the
-document type, the chip's passive-authentication outcome and the portrait's format and size
-are always shown. Progress goes to stderr so ``--json`` output stays clean.
+document type, the chip's passive- and active-authentication outcomes and the portrait's
+format and size are always shown (a chip that fails Active Authentication is a failed read:
+``DRV_EMRTD_CLONE_SUSPECTED``). Progress goes to stderr so ``--json`` output stays clean.
 
 Exit codes: 0 read (and, for a chip, passive authentication not failed), 1 the read or the
 document failed (the reason code says why), 2 usage or configuration, 3 the chip's issuing
@@ -100,7 +101,11 @@ def _describe(
         "reader": kind,
         "doc_type": document.doc_type.value,
         "chip_authentication": document.chip_authentication.value,
+        "active_authentication": document.active_authentication.value,
     }
+    algorithm = document.extra.get("active_authentication_algorithm", "")
+    if algorithm:
+        report["active_authentication_algorithm"] = algorithm
     # Why passive authentication did not pass, as reason codes the technician guide
     # explains; shown whenever there are any (an unknown CSCA names DRV_PA_CSCA_UNKNOWN).
     reasons = document.extra.get("passive_authentication_reasons", "")

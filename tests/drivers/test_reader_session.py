@@ -56,7 +56,8 @@ def open_session(chip: EmrtdChip, *, extended: bool = True, known_le: int | None
 
 def chip_with(replaced: dict[int, bytes], **options) -> EmrtdChip:
     p = passport()
-    return EmrtdChip({**p.by_fid, **replaced}, p.mrz_information, strict=True, **options)
+    files = {**p.by_fid, **replaced}
+    return EmrtdChip(files, p.mrz_information, strict=True, aa_key=p.aa_private_key, **options)
 
 
 def test_the_specimen_reads_whole() -> None:
