@@ -5,7 +5,10 @@ specimen passport behind it and reads it with ``PcscPassportReader``, for a chip
 to short APDUs (max Le 0xE7) and for an extended-length chip. Prints JSON: per chip the
 APDU count, the minimum for those file sizes given the chip's max Le (BAC's three
 commands, then per file one SELECT and ceil(size / max Le) READ BINARY), the Le that
-worked, and the wall time of each read (median of ``--repeat``).
+worked, and the wall time of each read (median of ``--repeat``). The reads repeat on one
+reader, so from the second on the chip's working Le is remembered (no extended probe on
+the short chip). Two more short chips have DG15 and run Active Authentication (ECDSA P-256,
+RSA-1024), to show what it costs.
 
     .venv/bin/python -m bench.read_document [--repeat 5]
 """
@@ -25,7 +28,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from drivers.emrtd.reader import PcscPassportReader  # noqa: E402
-from drivers.simulators.emrtd_chip import EXTENDED_MAX_LE, SHORT_MAX_LE, EmrtdChip  # noqa: E402
+from drivers.simulators.emrtd_chip import EXTENDED_MAX_LE, SHORT_MAX_LE  # noqa: E402
 from drivers.simulators.test_passport import generate_test_passport  # noqa: E402
 from drivers.simulators.vicc import VirtualICC  # noqa: E402
 from tests.harness.pcscd import PcscdVpcd  # noqa: E402
@@ -35,9 +38,13 @@ def minimum_apdus(sizes: list[int], max_le: int) -> int:
     return 3 + sum(1 + -(-size // max_le) for size in sizes)
 
 
-def run_chip(daemon: PcscdVpcd, trust_dir: Path, max_le: int, repeat: int) -> dict:
-    passport = generate_test_passport(0)
-    chip = EmrtdChip(passport.by_fid, passport.mrz_information, max_le=max_le)
+def run_chip(
+    daemon: PcscdVpcd, trust_dir: Path, max_le: int, repeat: int, aa: str | None = None
+) -> dict:
+    """``aa``: None for the specimen without DG15, "ec" or "rsa" for one whose chip runs
+    Active Authentication (one INTERNAL AUTHENTICATE more, and DG14 for "ec")."""
+    passport = generate_test_passport(0, with_dg15=aa is not None, aa_algorithm=aa or "ec")
+    chip = passport.chip(max_le=max_le)
     icc = VirtualICC(chip, daemon.vpcd_port)
     times: list[float] = []
     counts: list[int] = []
@@ -58,7 +65,7 @@ def run_chip(daemon: PcscdVpcd, trust_dir: Path, max_le: int, repeat: int) -> di
             icc.stop()
     assert result is not None
     sizes = [len(data) for data in result.files.values()]
-    minimum = minimum_apdus(sizes, max_le)
+    minimum = minimum_apdus(sizes, max_le) + (1 if aa else 0)
     return {
         "chip_max_le": max_le,
         "extended_length": chip.extended_length,
@@ -70,6 +77,7 @@ def run_chip(daemon: PcscdVpcd, trust_dir: Path, max_le: int, repeat: int) -> di
         "read_binary": result.read_binary_count,
         "le_used": result.le,
         "passive_authentication": result.chip_authentication.value,
+        "active_authentication": result.active_authentication.value,
         "wall_time_s_median": round(statistics.median(times), 4),
         "wall_time_s_all": [round(t, 4) for t in times],
     }
@@ -92,6 +100,12 @@ def main() -> None:
                 "transport": "pyscard -> pcscd -> vpcd -> VirtualICC -> EmrtdChip",
                 "short_le_chip": run_chip(daemon, trust_dir, SHORT_MAX_LE, args.repeat),
                 "extended_length_chip": run_chip(daemon, trust_dir, EXTENDED_MAX_LE, args.repeat),
+                "short_le_chip_aa_ecdsa_p256": run_chip(
+                    daemon, trust_dir, SHORT_MAX_LE, args.repeat, "ec"
+                ),
+                "short_le_chip_aa_rsa1024": run_chip(
+                    daemon, trust_dir, SHORT_MAX_LE, args.repeat, "rsa"
+                ),
             }
         finally:
             daemon.stop()

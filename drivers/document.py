@@ -30,6 +30,19 @@ class ChipAuthentication(StrEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
+class ActiveAuthentication(StrEnum):
+    """Active Authentication outcome (ICAO 9303-11 6.1: the chip signs a challenge with the
+    key whose public half is in DG15, which a copy of the data cannot do). ``NOT_SUPPORTED``:
+    the chip has no DG15; ``NOT_APPLICABLE``: a document without such a chip (SAM cards).
+    A failure never reaches a document: the reader refuses the read
+    (``DRV_EMRTD_CLONE_SUSPECTED`` or a more precise code)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_SUPPORTED = "not_supported"
+    NOT_APPLICABLE = "not_applicable"
+
+
 @dataclass(frozen=True, repr=False)
 class IdentityDocument:
     doc_type: DocumentType
@@ -44,7 +57,11 @@ class IdentityDocument:
     portrait: bytes = b""  # encoded image (JPEG/JPEG2000) or vendor blob (WLT)
     portrait_format: str = ""  # "jpeg", "jp2", "wlt", ""
     chip_authentication: ChipAuthentication = ChipAuthentication.NOT_APPLICABLE
+    """Passive authentication: the data is what the issuing state signed."""
     extra: dict[str, str] = field(default_factory=dict)
+    active_authentication: ActiveAuthentication = ActiveAuthentication.NOT_APPLICABLE
+    """Active Authentication: the chip is the one the state issued, not a copy. Beside
+    ``chip_authentication``; ``extra["active_authentication_algorithm"]`` names how."""
 
     def __repr__(self) -> str:  # never leak personal data through a log or traceback
         return f"IdentityDocument(doc_type={self.doc_type.value}, <redacted>)"

@@ -57,7 +57,9 @@ def document_reader(config: KioskConfig, kind: ReaderKind) -> Iterator[OpenedRea
     if pcsc is None:
         raise ReaderUnavailable("no [readers.pcsc] in the config", reason="DRV_NOT_CONFIGURED")
     if pcsc.kind == "simulated":
-        with _simulated_passport(pcsc.simulated_vpcd_port, pcsc.csca_dir) as opened:
+        with _simulated_passport(
+            pcsc.simulated_vpcd_port, pcsc.csca_dir, clone=pcsc.simulated_chip == "clone"
+        ) as opened:
             yield opened
         return
     reader = PcscPassportReader(pcsc.reader or None, csca_dir=pcsc.csca_dir)
@@ -86,20 +88,23 @@ def _simulated_sam() -> Iterator[OpenedReader]:
 
 
 @contextlib.contextmanager
-def _simulated_passport(vpcd_port: int, csca_dir: Path | None) -> Iterator[OpenedReader]:
+def _simulated_passport(
+    vpcd_port: int, csca_dir: Path | None, *, clone: bool = False
+) -> Iterator[OpenedReader]:
     """The specimen passport on pcscd's vpcd reader. Needs a running pcscd with the vpcd
     driver (Debian: pcscd + vsmartcard-vpcd); its CSCA is trusted in a temporary directory
-    unless a CSCA directory is configured."""
-    from drivers.simulators.emrtd_chip import EmrtdChip
+    unless a CSCA directory is configured. The specimen has DG15 and its chip the Active
+    Authentication key; ``clone`` puts a copy of its data on a chip without that key."""
     from drivers.simulators.test_passport import generate_test_passport
     from drivers.simulators.vicc import VirtualICC
 
-    passport = generate_test_passport(0)
+    passport = generate_test_passport(0, with_dg15=True)
     with tempfile.TemporaryDirectory(prefix="bdmi-specimen-csca-") as tmp:
         trust_dir = csca_dir or Path(tmp)
         if csca_dir is None:
             passport.write_csca(trust_dir)
-        card = VirtualICC(EmrtdChip(passport.by_fid, passport.mrz_information), vpcd_port)
+        chip = passport.chip()
+        card = VirtualICC(chip.clone() if clone else chip, vpcd_port)
         try:
             try:
                 card.insert(timeout=3.0)

@@ -33,6 +33,7 @@ INS_READ_BINARY = 0xB0
 INS_READ_BINARY_ODD = 0xB1
 INS_GET_CHALLENGE = 0x84
 INS_EXTERNAL_AUTHENTICATE = 0x82  # MUTUAL AUTHENTICATE in ICAO 9303-11 is the same INS
+INS_INTERNAL_AUTHENTICATE = 0x88  # Active Authentication, ICAO 9303-11 6.1
 
 SW_NO_ERROR = 0x9000
 
@@ -180,3 +181,12 @@ def mutual_authenticate(cmd_data: bytes) -> CommandApdu:
     if len(cmd_data) != 40:
         raise ValueError("BAC MUTUAL AUTHENTICATE data is 40 bytes")
     return external_authenticate(cmd_data, le=40)
+
+
+def internal_authenticate(challenge: bytes, le: int = MAX_SHORT_LE) -> CommandApdu:
+    """INTERNAL AUTHENTICATE of Active Authentication (ICAO 9303-11 6.1): the terminal's
+    8-byte challenge RND.IFD; the chip answers its signature (as long as its key: ``le``
+    256 covers RSA-2048 and every EC curve, 65536 larger RSA keys)."""
+    if len(challenge) != 8:
+        raise ValueError("the Active Authentication challenge is 8 bytes")
+    return CommandApdu(0x00, INS_INTERNAL_AUTHENTICATE, 0x00, 0x00, bytes(challenge), le=le)

@@ -345,7 +345,8 @@ def parse_sod(data: bytes) -> SecurityObject:
 
 def load_trust_store(directory: str | Path) -> TrustStore:
     """Every CSCA certificate in ``directory`` (PEM, possibly several per file, or DER; files
-    ending .pem/.crt/.cer/.der). A missing directory is a configuration error."""
+    ending .pem/.crt/.cer/.der). A missing directory is a configuration error; a file that
+    holds no certificate is skipped and listed in ``problems`` for the caller to report."""
     root = Path(directory)
     if not root.is_dir():
         raise DriverError(f"CSCA trust store {root} is not a directory", reason=DRV_PA_TRUST_STORE)
@@ -364,8 +365,9 @@ def load_trust_store(directory: str | Path) -> TrustStore:
                 certificate.native  # noqa: B018
                 certificates.append(certificate)
         except (OSError, *_ASN1_ERRORS) as exc:
+            # Returned, not logged: the caller says it once (the CLI on stderr, the reader in
+            # its log when the directory changes); logging here too printed it twice.
             problems.append(f"{path.name}: not a certificate ({type(exc).__name__})")
-            _log.warning("trust store: skipped %s (%s)", path, type(exc).__name__)
     return TrustStore(certificates=tuple(certificates), problems=tuple(problems))
 
 

@@ -12,7 +12,14 @@ elsewhere; this module is the thin part that owns the card session. It
   messaging, with the largest Le the chip accepts and so as few APDUs as possible: it
   asks for "everything available" (a zero extended Le, Ne = 65536) and falls back to a
   zero short Le, then 0xE7 and 0xDF, or to the length the chip names in '6Cxx'; the Le
-  that worked is kept for the rest of the session;
+  that worked is kept for the rest of the session, and remembered per chip (its ATR and
+  its access key, salted and hashed) so the next read of the same chip starts there: a
+  short-Le chip's first extended try draws '6700', which ends secure messaging and costs
+  a second BAC (5 APDUs), once per chip rather than once per read;
+* checks each file's first bytes before downloading the rest: the tag its kind must start
+  with (``DRV_LDS_TAG``), a definite length (``DRV_LDS_STRUCTURE``) and a size cap per
+  file (``MAX_LDS_FILE_SIZE``, ``DRV_EMRTD_FILE_TOO_LARGE``), so a hostile or broken chip
+  announcing 16 MiB is refused after one READ BINARY, not after 29 s of download;
 * returns all files or nothing: a card pulled mid-read raises ``CardRemoved``, and no
   partial document exists anywhere;
 * checks that the chip's DG1 MRZ is the one whose keys opened it, and runs passive
@@ -25,15 +32,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
+import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drivers.document import ChipAuthentication, IdentityDocument
+from drivers.document import ActiveAuthentication, ChipAuthentication, IdentityDocument
+from drivers.emrtd import active_auth, lds, passive_auth
 from drivers.emrtd import apdu as iso
 from drivers.emrtd.access_control import (
     DRV_EMRTD_STATUS,
@@ -42,7 +53,7 @@ from drivers.emrtd.access_control import (
     SecureChannel,
     expect_ok,
 )
-from drivers.emrtd.tlv import parse_tlvs, read_tlv
+from drivers.emrtd.tlv import read_tlv
 from drivers.errors import (
     CardReadFailed,
     CardRemoved,
@@ -67,6 +78,8 @@ DRV_EMRTD_LENGTH = "DRV_EMRTD_LENGTH"
 """The chip refused every READ BINARY length the reader tried."""
 DRV_EMRTD_MRZ_MISMATCH = "DRV_EMRTD_MRZ_MISMATCH"
 """The chip's DG1 MRZ is not the MRZ used for BAC: the document or the entry is wrong."""
+DRV_EMRTD_FILE_TOO_LARGE = "DRV_EMRTD_FILE_TOO_LARGE"
+"""An LDS file announces more bytes than any such file needs (``MAX_LDS_FILE_SIZE``)."""
 
 # PC/SC return codes (pcsclite.h) that mean "the card went away" or "the reader did".
 _SCARD_E_NO_SMARTCARD = 0x8010000C
@@ -94,6 +107,27 @@ LDS_FILES: dict[str, tuple[int, int | None, bool]] = {
     "EF.SOD": (iso.EF_SOD, None, True),
 }
 
+# The size cap per LDS file, checked against the length the file's TLV header announces
+# before the rest is downloaded. Why these numbers: EF.COM and DG1 are under 100 bytes on
+# every document (a tag list and an MRZ); DG15 is an RSA-4096 or EC public key (under 1 KB);
+# DG14 holds a few SecurityInfos, even with explicit DH/EC domain parameters a few KB; EF.SOD
+# is a CMS SignedData with the DS certificate (2-8 KB; 64 KiB leaves room for an issuer
+# that embeds a whole chain); DG2 holds the facial image(s), 15-30 KB per ICAO 9303-9's
+# compression guidance, the largest seen under 100 KB: 256 KiB is 2.5 times that. A chip
+# that announces more is refused with DRV_EMRTD_FILE_TOO_LARGE after its first READ BINARY.
+MAX_LDS_FILE_SIZE: dict[str, int] = {
+    "EF.COM": 1024,
+    "DG1": 1024,
+    "DG2": 256 * 1024,
+    "DG14": 16 * 1024,
+    "DG15": 8 * 1024,
+    "EF.SOD": 64 * 1024,
+}
+LDS_FILE_TAGS: dict[str, int] = {"EF.COM": 0x60, "DG1": 0x61, "DG2": 0x75, "DG14": 0x6E}
+LDS_FILE_TAGS |= {"DG15": 0x6F, "EF.SOD": 0x77}
+"""The tag each file must start with (ICAO 9303-10 4.6/4.7; EF.SOD '77')."""
+LE_MEMORY_SIZE = 32  # chips whose working Le is remembered (least recently read dropped)
+
 WILDCARD_EXTENDED_LE = 65536  # encoded 0000: "all available", extended
 WILDCARD_SHORT_LE = 256  # encoded 00: "all available", short
 LE_FALLBACKS = (0xE7, 0xDF)  # the usual short-chip limits under 3DES SM
@@ -114,6 +148,7 @@ class ChipRead:
     le: int  # the READ BINARY Le that worked (65536/256: "all available")
     access_protocol: str
     chip_authentication: ChipAuthentication = ChipAuthentication.NOT_APPLICABLE
+    active_authentication: ActiveAuthentication = ActiveAuthentication.NOT_APPLICABLE
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -122,17 +157,23 @@ class ChipRead:
 
 
 # The session ---------------------------------------------------------------------------------
-class _Session:
+class Session:
     """One card session: counts APDUs, keeps the secure channel and the working Le."""
 
     def __init__(
-        self, transmit_raw: Callable[[bytes], bytes], access: AccessProtocol, extended: bool
+        self,
+        transmit_raw: Callable[[bytes], bytes],
+        access: AccessProtocol,
+        extended: bool,
+        known_le: int | None = None,
     ) -> None:
         self._transmit_raw = transmit_raw
         self._access = access
         self._ladder: list[int] = [WILDCARD_SHORT_LE, *LE_FALLBACKS]
         if extended:
             self._ladder.insert(0, WILDCARD_EXTENDED_LE)
+        if known_le is not None:  # this chip was read before: start where that read ended
+            self._ladder = [known_le, *(le for le in self._ladder if le < known_le)]
         self._channel: SecureChannel | None = None
         self._selected: int | None = None
         self.apdu_count = 0
@@ -141,6 +182,11 @@ class _Session:
     @property
     def le(self) -> int:
         return self._ladder[0]
+
+    @property
+    def has_le(self) -> bool:
+        """Whether some Le is still untried (the ladder is empty once all were refused)."""
+        return bool(self._ladder)
 
     def transmit(self, command: iso.CommandApdu) -> bytes:
         self.apdu_count += 1
@@ -189,25 +235,81 @@ class _Session:
         self._selected = fid
         return True
 
-    def read_file(self, fid: int) -> bytes | None:
-        """The whole EF, or ``None`` when absent. The first chunk gives the TLV length,
-        then chunks of the working Le follow until the file is complete."""
+    def read_file(
+        self, fid: int, *, name: str = "", tag: int | None = None, limit: int = 1 << 16
+    ) -> bytes | None:
+        """The whole EF, or ``None`` when absent. The first chunk gives the TLV header:
+        its tag must be ``tag`` (``DRV_LDS_TAG``) and its length at most ``limit``
+        (``DRV_EMRTD_FILE_TOO_LARGE``) before anything more is read; then chunks of the
+        working Le follow until the file is complete."""
         if not self.select(fid):
             return None
+        what = name or f"EF {fid:04X}"
         content = bytearray()
         total: int | None = None
         while total is None or len(content) < total:
             chunk = self._read_chunk(len(content), total)
             if not chunk:
                 raise ProtocolError(
-                    f"READ BINARY of EF {fid:04X} returned no data at offset {len(content)}",
+                    f"READ BINARY of {what} returned no data at offset {len(content)}",
                     raw=bytes(content[:16]),
                     reason=DRV_EMRTD_STATUS,
                 )
             content += chunk
             if total is None:
+                if tag is not None and content[0] != tag:
+                    raise ProtocolError(
+                        f"{what} starts with tag {content[0]:02X}, not {tag:02X}",
+                        raw=bytes(content[:16]),
+                        offset=0,
+                        reason=lds.DRV_LDS_TAG,
+                    )
                 total = _tlv_total_length(bytes(content))
+                if total is not None and total > limit:
+                    raise ProtocolError(
+                        f"{what} announces {total} bytes, more than the {limit} any such "
+                        "file needs",
+                        raw=bytes(content[:16]),
+                        offset=0,
+                        reason=DRV_EMRTD_FILE_TOO_LARGE,
+                    )
+            elif len(content) > limit:  # a header still incomplete after `limit` bytes
+                raise ProtocolError(
+                    f"{what} exceeds {limit} bytes", raw=bytes(content[:16]),
+                    reason=DRV_EMRTD_FILE_TOO_LARGE,
+                )  # fmt: skip
         return bytes(content[:total])
+
+    def internal_authenticate(self, challenge: bytes) -> iso.ResponseApdu:
+        """Active Authentication's command under secure messaging; the answer as it came
+        (a refusal is judged by ``active_auth.check``, not raised here). Le: "all
+        available", extended when the chip took extended reads."""
+        le = WILDCARD_EXTENDED_LE if self.has_le and self.le > 256 else WILDCARD_SHORT_LE
+        response, _authenticated = self._secure(iso.internal_authenticate(challenge, le))
+        return response
+
+    def read_lds(self) -> dict[str, bytes]:
+        """EF.COM, then the data groups it lists that the kiosk needs, then EF.SOD: every
+        file checked by ``read_file`` as it arrives; EF.COM parsed (``DRV_LDS_COM``)."""
+        files: dict[str, bytes] = {}
+        listed: set[int] = set()
+        for file_name, (fid, tag, mandatory) in LDS_FILES.items():
+            if tag is not None and not mandatory and tag not in listed:
+                continue
+            content = self.read_file(
+                fid,
+                name=file_name,
+                tag=LDS_FILE_TAGS[file_name],
+                limit=MAX_LDS_FILE_SIZE[file_name],
+            )
+            if content is None:
+                if mandatory:
+                    raise CardReadFailed(f"{file_name} missing", reason=DRV_EMRTD_FILE_MISSING)
+                continue
+            files[file_name] = content
+            if file_name == "EF.COM":
+                listed = set(lds.parse_com(content).tags)
+        return files
 
     def _read_chunk(self, offset: int, total: int | None) -> bytes:
         while True:
@@ -227,6 +329,15 @@ class _Session:
                 if not authenticated:
                     self._recover()
                 continue
+            if response.sw == 0x6B00:  # offset beyond the end: the file is cut short
+                raise ProtocolError(
+                    f"the file ends at byte {offset}, before the end its TLV header announces"
+                    if total is not None
+                    else "the file is empty",
+                    raw=response.to_bytes(),
+                    offset=offset,
+                    reason=lds.DRV_LDS_STRUCTURE,
+                )
             raise ProtocolError(
                 f"READ BINARY at {offset} answered {response.sw:04X}",
                 raw=response.to_bytes(),
@@ -269,19 +380,15 @@ def _tlv_total_length(prefix: bytes) -> int | None:
         return index + 1 + first
     count = first & 0x7F
     if count == 0 or count > 4:
-        raise ProtocolError("LDS file has no definite length", raw=prefix[:8], offset=index)
+        raise ProtocolError(
+            "LDS file has no definite length",
+            raw=prefix[:8],
+            offset=index,
+            reason=lds.DRV_LDS_STRUCTURE,
+        )
     if index + 1 + count > len(prefix):
         return None
     return index + 1 + count + int.from_bytes(prefix[index + 1 : index + 1 + count])
-
-
-def listed_data_groups(ef_com: bytes) -> set[int]:
-    """The tags of EF.COM's tag list (DO'5C')."""
-    outer, _ = read_tlv(ef_com)
-    for obj in parse_tlvs(outer.value):
-        if obj.tag == 0x5C:
-            return set(obj.value)
-    return set()
 
 
 # The reader ----------------------------------------------------------------------------------
@@ -316,6 +423,10 @@ class PcscPassportReader(OpenCloseContext):
         self._context: Any = None
         self._lock = threading.Lock()
         self.last_read: ChipRead | None = None
+        self._le_memory: OrderedDict[bytes, int] = OrderedDict()
+        self._trust_cache: tuple[tuple[tuple[str, int, int], ...], passive_auth.TrustStore] | None
+        self._trust_cache = None
+        self._le_salt = os.urandom(16)  # the memory's keys mean nothing outside this process
 
     # DocumentReader ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -423,11 +534,11 @@ class PcscPassportReader(OpenCloseContext):
         if self._reader is None:
             raise ReaderUnavailable("reader not open")
         with self._lock:
-            files, session = self._read_files(self._access)
+            files, session, exchange = self._read_files(self._access)
         document = None
         status = ChipAuthentication.NOT_APPLICABLE
         if build_document:
-            document, status = self._build_document(files)
+            document, status = self._build_document(files, exchange)
         result = ChipRead(
             files=files,
             document=document,
@@ -436,13 +547,23 @@ class PcscPassportReader(OpenCloseContext):
             le=session.le,
             access_protocol=self._access.name,
             chip_authentication=status,
+            active_authentication=(
+                document.active_authentication
+                if document is not None
+                else ActiveAuthentication.NOT_APPLICABLE
+            ),
         )
         self.last_read = result
         log.info("eMRTD read: %d APDUs, Le %d, files %s", result.apdu_count, result.le, list(files))
         return result
 
     # Card I/O ---------------------------------------------------------------------------------
-    def _read_files(self, access: AccessProtocol) -> tuple[dict[str, bytes], _Session]:
+    def _read_files(
+        self, access: AccessProtocol
+    ) -> tuple[dict[str, bytes], Session, tuple[bytes, iso.ResponseApdu] | None]:
+        """The LDS files and, when the chip has DG15, its answer to Active Authentication's
+        challenge (sent in the same session, after the files: a chip that fails it has
+        still given everything the log and the technician need)."""
         from smartcard.Exceptions import CardConnectionException, NoCardException
 
         connection = self._reader.createConnection()
@@ -452,24 +573,20 @@ class PcscPassportReader(OpenCloseContext):
             raise NoCard("no document on the reader") from exc
         except CardConnectionException as exc:
             raise self._map_transport_error(exc) from exc
+        chip = self._chip_key(connection, access)
+        session = Session(
+            self._transmitter(connection), access, self.extended_length, self._le_memory.get(chip)
+        )
         try:
-            session = _Session(self._transmitter(connection), access, self.extended_length)
             session.open()
-            files: dict[str, bytes] = {}
-            listed: set[int] = set()
-            for file_name, (fid, tag, mandatory) in LDS_FILES.items():
-                if tag is not None and not mandatory and tag not in listed:
-                    continue
-                content = session.read_file(fid)
-                if content is None:
-                    if mandatory:
-                        raise CardReadFailed(f"{file_name} missing", reason=DRV_EMRTD_FILE_MISSING)
-                    continue
-                files[file_name] = content
-                if file_name == "EF.COM":
-                    listed = listed_data_groups(content)
-            return files, session
+            files = session.read_lds()
+            exchange = None
+            if "DG15" in files:
+                challenge = os.urandom(active_auth.CHALLENGE_SIZE)  # RND.IFD, fresh per read
+                exchange = (challenge, session.internal_authenticate(challenge))
+            return files, session, exchange
         finally:
+            self._remember_le(chip, session.le if session.has_le else None)
             try:
                 connection.disconnect()
             except Exception:  # the card may be gone already; nothing to release then
@@ -507,16 +624,61 @@ class PcscPassportReader(OpenCloseContext):
             return CardRemoved(f"card left the reader ({code:08X}: {exc})")
         return CardReadFailed(f"PC/SC transmit failed ({code:08X}: {exc})")
 
+    # The CSCA trust store -----------------------------------------------------------------------
+    def _trust_store(self) -> passive_auth.TrustStore | None:
+        """The CSCA directory, loaded again only when its files change; a file that is not a
+        certificate is logged once when the directory is loaded, not at every read."""
+        if self.csca_dir is None:
+            return None
+        try:
+            listing = tuple(
+                (entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+                for entry in sorted(Path(self.csca_dir).iterdir())
+            )
+        except OSError:  # missing directory: load_trust_store raises DRV_PA_TRUST_STORE
+            listing = ()
+        if self._trust_cache is None or self._trust_cache[0] != listing:
+            store = passive_auth.load_trust_store(self.csca_dir)
+            for problem in store.problems:
+                log.warning("CSCA trust store %s: skipped %s", self.csca_dir, problem)
+            self._trust_cache = (listing, store)
+        return self._trust_cache[1]
+
+    # The working Le, per chip ------------------------------------------------------------------
+    def _chip_key(self, connection: Any, access: AccessProtocol) -> bytes:
+        """Which chip this is, before any APDU: its ATR (the chip platform, which sets its
+        Le limits) and the access key that opens it (the document), salted and hashed so
+        the memory holds no MRZ information."""
+        try:
+            atr = bytes(connection.getATR())
+        except Exception:  # an ATR is not essential: the memory then keys on the document
+            atr = b""
+        document = (self._mrz_information or access.name).encode()
+        return hashlib.sha256(self._le_salt + atr + b"\x00" + document).digest()
+
+    def _remember_le(self, chip: bytes, le: int | None) -> None:
+        if le is None:  # every length was refused: nothing worth remembering
+            return
+        self._le_memory[chip] = le
+        self._le_memory.move_to_end(chip)
+        while len(self._le_memory) > LE_MEMORY_SIZE:
+            self._le_memory.popitem(last=False)
+
     # Building the document --------------------------------------------------------------------
     def _build_document(
-        self, files: dict[str, bytes]
+        self, files: dict[str, bytes], exchange: tuple[bytes, iso.ResponseApdu] | None = None
     ) -> tuple[IdentityDocument, ChipAuthentication]:
-        """DG1 -> the identity fields, DG2 -> the portrait, EF.SOD -> passive authentication.
+        """DG1 -> the identity fields, DG2 -> the portrait, EF.SOD -> passive authentication,
+        DG15 and the chip's answer -> Active Authentication.
 
         The DG1 MRZ must give the MRZ information BAC used: the chip opened with those keys,
         so a mismatch means a chip whose DG1 does not belong to it (or an entry that happens
-        to collide), and the read is refused with ``DRV_EMRTD_MRZ_MISMATCH``."""
-        from drivers.emrtd import lds, passive_auth
+        to collide), and the read is refused with ``DRV_EMRTD_MRZ_MISMATCH``.
+
+        A chip with DG15 must pass Active Authentication, its DG15 covered by the validly
+        signed SOD; otherwise the read is refused (``DRV_EMRTD_CLONE_SUSPECTED``,
+        ``DRV_EMRTD_AA_KEY_NOT_SIGNED``, ``DRV_AA_PUBLIC_KEY``): a copy of a genuine
+        passport's data passes passive authentication, and this is what tells it apart."""
         from drivers.mrz import mrz_information
 
         mrz = lds.parse_dg1(files["DG1"], today=self._clock().date()).mrz
@@ -529,9 +691,10 @@ class PcscPassportReader(OpenCloseContext):
         faces = lds.parse_dg2(files["DG2"]).faces
         data_groups = {int(name[2:]): data for name, data in files.items() if name.startswith("DG")}
         extra = {"access_protocol": self._access.name if self._access else ""}
+        outcome: passive_auth.PassiveAuthResult | None = None
         try:
             outcome = passive_auth.passive_authentication(
-                files["EF.SOD"], data_groups, trust_store=self.csca_dir, at=self._clock()
+                files["EF.SOD"], data_groups, trust_store=self._trust_store(), at=self._clock()
             )
             status = outcome.status
             if outcome.reasons:
@@ -539,12 +702,55 @@ class PcscPassportReader(OpenCloseContext):
         except DriverError as exc:  # a malformed SOD is a failed check, not a failed read
             status = ChipAuthentication.FAILED
             extra["passive_authentication_reasons"] = exc.reason
+        active = ActiveAuthentication.NOT_SUPPORTED
+        if "DG15" in files:
+            active, extra["active_authentication_algorithm"] = self._active_authentication(
+                files, exchange, outcome
+            )
         base = mrz.to_identity_document()
         document = dataclasses.replace(
             base,
             portrait=faces[0].image if faces else b"",
             portrait_format=faces[0].image_format.value if faces else "",
             chip_authentication=status,
+            active_authentication=active,
             extra={**base.extra, **extra},
         )
         return document, status
+
+    @staticmethod
+    def _active_authentication(
+        files: dict[str, bytes],
+        exchange: tuple[bytes, iso.ResponseApdu] | None,
+        outcome: passive_auth.PassiveAuthResult | None,
+    ) -> tuple[ActiveAuthentication, str]:
+        """PASSED and the algorithm, or the refusal raised as ``DocumentInvalid``."""
+        if exchange is None:  # DG15 came without a challenge: only a caller's bug does that
+            raise DocumentInvalid(
+                "no Active Authentication answer for a chip with DG15",
+                field="active_authentication",
+                reason=active_auth.DRV_EMRTD_CLONE_SUSPECTED,
+            )
+        challenge, response = exchange
+        dg15 = outcome.data_group(15) if outcome is not None else None
+        signed = (
+            outcome is not None
+            and outcome.signature is passive_auth.SignatureStatus.VALID
+            and dg15 is not None
+            and dg15.status is passive_auth.DataGroupStatus.MATCH
+        )
+        result = active_auth.check(
+            files["DG15"],
+            challenge,
+            response.sw,
+            response.data,
+            dg15_signed=signed,
+            dg14=files.get("DG14"),
+        )
+        if result.status is not ActiveAuthentication.PASSED:
+            log.warning("Active Authentication failed: %s (%s)", result.reason, result.message)
+            raise DocumentInvalid(
+                result.message, field="active_authentication", reason=result.reason
+            )
+        log.info("Active Authentication passed (%s)", result.algorithm)
+        return result.status, result.algorithm

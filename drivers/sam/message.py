@@ -33,14 +33,20 @@ class BaseMessage:
         )
 
 
+def layout_name(with_fingerprint: bool) -> str:
+    return "text+photo+fingerprint (30 10)" if with_fingerprint else "text+photo (30 01)"
+
+
 def decode_base_message(data: bytes, *, with_fingerprint: bool) -> BaseMessage:
-    """Split response data into blocks; offsets in errors are relative to ``data``."""
+    """Split response data into blocks; offsets in errors are relative to ``data``, and
+    errors name the layout they were checked against."""
     data = bytes(data)
     count = 3 if with_fingerprint else 2
     header = 2 * count
+    layout = layout_name(with_fingerprint)
     if len(data) < header:
         raise ProtocolError(
-            "response too short for the block lengths",
+            f"{layout} layout: response too short for the block lengths",
             raw=data,
             offset=len(data),
             reason=REASON_LAYOUT,
@@ -48,7 +54,7 @@ def decode_base_message(data: bytes, *, with_fingerprint: bool) -> BaseMessage:
     lengths = [int.from_bytes(data[2 * i : 2 * i + 2], "big") for i in range(count)]
     if header + sum(lengths) != len(data):
         raise ProtocolError(
-            f"block lengths {lengths} do not add up to {len(data) - header} bytes",
+            f"{layout} layout: block lengths {lengths} do not add up to {len(data) - header} bytes",
             raw=data,
             offset=0,
             reason=REASON_LAYOUT,
@@ -59,6 +65,31 @@ def decode_base_message(data: bytes, *, with_fingerprint: bool) -> BaseMessage:
         blocks.append(data[position : position + length])
         position += length
     return BaseMessage(*blocks)
+
+
+def decode_base_message_any_layout(data: bytes) -> BaseMessage:
+    """For data whose read command is unknown (a captured frame): the layout that adds up.
+    When neither does, the error is the one of the layout the data is closest to: the one
+    whose announced block lengths miss the data's length by the fewest bytes. A text+photo
+    frame with one wrong length is then reported as such, not with the lengths the
+    fingerprint layout reads out of its text block."""
+    data = bytes(data)
+    errors: list[tuple[int, ProtocolError]] = []
+    for with_fingerprint in (False, True):
+        try:
+            return decode_base_message(data, with_fingerprint=with_fingerprint)
+        except ProtocolError as exc:
+            header = 6 if with_fingerprint else 4
+            announced = sum(
+                int.from_bytes(data[i : i + 2], "big") for i in range(0, min(header, len(data)), 2)
+            )
+            errors.append((abs(header + announced - len(data)), exc))
+    return _raise_closest(errors)
+
+
+def _raise_closest(errors: list[tuple[int, ProtocolError]]) -> BaseMessage:
+    _distance, closest = min(errors, key=lambda item: item[0])  # ties: text+photo, listed first
+    raise closest
 
 
 def encode_base_message(message: BaseMessage, *, with_fingerprint: bool) -> bytes:

@@ -19,6 +19,16 @@ What it answers, in the standard's words (ICAO 9303-10/-11, ISO/IEC 7816-4):
   found, ``6B00`` offset beyond the end, ``6700`` wrong length (Le above ``max_le``, or an
   extended APDU on a chip that only takes short ones), ``6282`` end of file reached early.
 
+* INTERNAL AUTHENTICATE ('88') of Active Authentication (9303-11 6.1), after BAC only: the
+  8-byte challenge signed with ``aa_key``, RSA as ISO/IEC 9796-2 scheme 1 (a fresh random
+  M1 per signature) or ECDSA in the plain format; ``6D00`` on a chip without a key,
+  ``6700`` for a challenge that is not 8 bytes.
+
+``clone()`` plays a cloned passport: the same files (DG15 included, so passive
+authentication still passes) on a chip that does not have the private key, which it cannot
+read out of the genuine one. It signs with a key of its own, so its answers do not verify
+against DG15.
+
 The handler never raises (a bug answers ``6F00``) unless ``strict`` is set, which the fuzz
 tests use so an emulator bug cannot hide behind a status word.
 """
@@ -30,10 +40,14 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from drivers.emrtd import active_auth
 from drivers.emrtd.apdu import (
     EMRTD_AID,
     INS_EXTERNAL_AUTHENTICATE,
     INS_GET_CHALLENGE,
+    INS_INTERNAL_AUTHENTICATE,
     INS_READ_BINARY,
     INS_READ_BINARY_ODD,
     INS_SELECT,
@@ -217,6 +231,9 @@ class EmrtdChip:
     ``oversize_le_sw``: what an Ne above ``max_le`` gets (``6700``, or e.g. ``6CE7`` to say
     the right length). ``rng`` draws RND.IC and K.IC. ``on_read_binary`` is called with the
     running count of READ BINARY commands (tests use it to pull the card mid-read).
+    ``aa_key``: the Active Authentication private key (its public half belongs in DG15);
+    ``aa_hash``: the hash it signs with (RSA: named in the 9796-2 trailer; ECDSA: the one
+    DG14's ActiveAuthenticationInfo names).
     """
 
     def __init__(
@@ -231,6 +248,8 @@ class EmrtdChip:
         rng: Callable[[int], bytes] = os.urandom,
         on_read_binary: Callable[[int], None] | None = None,
         strict: bool = False,
+        aa_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None = None,
+        aa_hash: str | None = None,
     ) -> None:
         if not 1 <= max_le <= EXTENDED_MAX_LE:
             raise ValueError(f"max_le must be 1..{EXTENDED_MAX_LE}")
@@ -242,10 +261,36 @@ class EmrtdChip:
         self.on_read_binary = on_read_binary
         self.strict = strict
         self._keys = document_basic_access_keys(mrz_information)
+        self._mrz_information = mrz_information
         self._rng = rng
+        self.aa_key = aa_key
+        self.aa_hash = aa_hash or ("sha1" if isinstance(aa_key, rsa.RSAPrivateKey) else "sha256")
         self.command_count = 0
         self.read_binary_count = 0
+        self.internal_authenticate_count = 0
         self.reset()
+
+    def clone(self) -> EmrtdChip:
+        """A cloned passport: these files, this MRZ's BAC keys and limits, but not the
+        private key. The clone answers INTERNAL AUTHENTICATE with a key of its own (of the
+        same kind and size, so its answers look right) that does not match DG15."""
+        key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None = None
+        if isinstance(self.aa_key, rsa.RSAPrivateKey):
+            key = rsa.generate_private_key(public_exponent=65537, key_size=self.aa_key.key_size)
+        elif isinstance(self.aa_key, ec.EllipticCurvePrivateKey):
+            key = ec.generate_private_key(self.aa_key.curve)
+        return EmrtdChip(
+            self.files,
+            self._mrz_information,
+            max_le=self.max_le,
+            extended_length=self.extended_length,
+            wildcard_le=self.wildcard_le,
+            oversize_le_sw=self.oversize_le_sw,
+            rng=self._rng,
+            strict=self.strict,
+            aa_key=key,
+            aa_hash=self.aa_hash,
+        )
 
     def reset(self) -> None:
         """Power-on state: nothing selected, no challenge, no session."""
@@ -315,6 +360,8 @@ class EmrtdChip:
                 return self._mutual_authenticate(p1, p2, data, ne)
             if ins in (INS_READ_BINARY, INS_READ_BINARY_ODD):
                 return self._read_binary(ins, p1, p2, data, ne)
+            if ins == INS_INTERNAL_AUTHENTICATE:
+                return self._internal_authenticate(p1, p2, data, ne)
             return b"", SW_INS_NOT_SUPPORTED
         except _Status as status:
             return b"", status.sw
@@ -417,6 +464,28 @@ class EmrtdChip:
         chunk = content[offset : offset + limit]
         sw = SW_END_OF_FILE if len(chunk) < ne and not wildcard else SW_OK
         return chunk, sw
+
+    def _internal_authenticate(
+        self, p1: int, p2: int, data: bytes, ne: int | None
+    ) -> tuple[bytes, int]:
+        """Active Authentication: sign the terminal's challenge (ICAO 9303-11 6.1)."""
+        self.internal_authenticate_count += 1
+        if self.aa_key is None:
+            return b"", SW_INS_NOT_SUPPORTED
+        if self._sm is None:
+            return b"", SW_SECURITY_NOT_SATISFIED
+        if p1 or p2:
+            return b"", SW_WRONG_P1P2
+        if len(data) != active_auth.CHALLENGE_SIZE or ne is None:
+            return b"", SW_WRONG_LENGTH
+        if isinstance(self.aa_key, rsa.RSAPrivateKey):
+            m1 = self._rng(active_auth.recoverable_size(self.aa_key.key_size, self.aa_hash))
+            signature = active_auth.sign_rsa(self.aa_key, data, m1, self.aa_hash)
+        else:
+            signature = active_auth.sign_ecdsa(self.aa_key, data, self.aa_hash)
+        if len(signature) > ne:
+            return b"", SW_WRONG_LENGTH
+        return signature, SW_OK
 
     @staticmethod
     def _odd_offset(p1: int, p2: int, data: bytes) -> int:

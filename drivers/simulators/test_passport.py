@@ -20,22 +20,28 @@ The files are built with the project's own encoders (``drivers.emrtd.lds`` and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from drivers.emrtd.apdu import EF_COM, EF_DG1, EF_DG2, EF_DG15, EF_SOD
+from drivers.emrtd.active_auth import encode_dg14_active_authentication
+from drivers.emrtd.apdu import EF_COM, EF_DG1, EF_DG2, EF_DG14, EF_DG15, EF_SOD
 from drivers.emrtd.lds import DG_TAGS, build_com, build_dg1, build_dg2
 from drivers.emrtd.passive_auth import build_sod
 from drivers.emrtd.tlv import encode_tlv
 from drivers.mrz.check_digit import compute_check_digit
 from drivers.mrz.mrz_information import mrz_information_from_fields
+
+if TYPE_CHECKING:
+    from drivers.simulators.emrtd_chip import EmrtdChip
 
 ISSUING_STATE = "UTO"
 PRIMARY_IDENTIFIER = "TEST"
@@ -54,6 +60,7 @@ FILE_IDS: dict[str, int] = {
     "EF.COM": EF_COM,
     "DG1": EF_DG1,
     "DG2": EF_DG2,
+    "DG14": EF_DG14,
     "DG15": EF_DG15,
     "EF.SOD": EF_SOD,
 }
@@ -74,6 +81,9 @@ class SpecimenPassport:
     ds_certificate: x509.Certificate
     seed: int
     extra: dict[str, str] = field(default_factory=dict)
+    aa_private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None = None
+    """The chip's Active Authentication key (its public half is DG15): what a genuine chip
+    holds and a clone cannot have."""
 
     def __repr__(self) -> str:
         return f"SpecimenPassport(seed={self.seed}, files={sorted(self.files)})"
@@ -81,6 +91,13 @@ class SpecimenPassport:
     @property
     def by_fid(self) -> dict[int, bytes]:
         return {FILE_IDS[name]: data for name, data in self.files.items()}
+
+    def chip(self, **options: Any) -> EmrtdChip:
+        """The genuine chip: these files and the Active Authentication key. ``options`` go to
+        ``EmrtdChip`` (``max_le``, ...). ``chip().clone()`` is a clone of it."""
+        from drivers.simulators.emrtd_chip import EmrtdChip
+
+        return EmrtdChip(self.by_fid, self.mrz_information, aa_key=self.aa_private_key, **options)
 
     @property
     def document_number(self) -> str:
@@ -118,7 +135,7 @@ def td3_mrz(
 
 
 # LDS -------------------------------------------------------------------------------------------
-def _encode_dg15(public_key: ec.EllipticCurvePublicKey) -> bytes:
+def _encode_dg15(public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey) -> bytes:
     """DG15: '6F' { SubjectPublicKeyInfo } of the Active Authentication key (``lds`` has
     no DG15 builder: the kiosk only reads DG15, it never issues one)."""
     spki = public_key.public_bytes(
@@ -212,10 +229,15 @@ def generate_test_passport(
     expiry_date: str = DEFAULT_EXPIRY_DATE,
     portrait_size: tuple[int, int] = PORTRAIT_SIZE,
     with_dg15: bool = False,
+    aa_algorithm: Literal["ec", "rsa"] = "ec",
 ) -> SpecimenPassport:
     """Make the specimen passport for ``seed`` (the document number is ``TST`` plus six
     digits of the seed). ``with_dg15`` adds an Active Authentication public key (DG15),
-    listed in EF.COM and hashed in EF.SOD, so readers can be tested on optional groups."""
+    listed in EF.COM and hashed in EF.SOD, and the private key for the chip
+    (``aa_private_key``): an EC P-256 key derived from the seed, with DG14 naming its
+    signature algorithm (ecdsa-plain-SHA256), or with ``aa_algorithm="rsa"`` an RSA-1024
+    key signing ISO/IEC 9796-2 with SHA-1 (random, made once per seed and process: RSA key
+    generation cannot be seeded with the ``cryptography`` API)."""
     document_number = f"TST{seed % 1_000_000:06d}"
     lines = td3_mrz(document_number, birth_date, expiry_date)
     jpeg = specimen_portrait(portrait_size)
@@ -223,8 +245,14 @@ def generate_test_passport(
         1: build_dg1(lines),
         2: build_dg2(jpeg, *portrait_size),
     }
+    aa_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None = None
     if with_dg15:
-        data_groups[15] = _encode_dg15(_derive_key(seed, "active-authentication").public_key())
+        aa_key = (
+            _rsa_key(seed) if aa_algorithm == "rsa" else _derive_key(seed, "active-authentication")
+        )
+        data_groups[15] = _encode_dg15(aa_key.public_key())
+        if aa_algorithm == "ec":
+            data_groups[14] = encode_dg14_active_authentication("sha256")
     ds_key, csca, ds = _make_pki(seed)
     files = {
         "EF.COM": build_com(sorted(data_groups)),
@@ -232,7 +260,7 @@ def generate_test_passport(
         "DG2": data_groups[2],
     }
     if with_dg15:
-        files["DG15"] = data_groups[15]
+        files.update({f"DG{n}": data_groups[n] for n in (14, 15) if n in data_groups})
     files["EF.SOD"] = build_sod(data_groups, ds_key, ds)
     return SpecimenPassport(
         mrz_lines=lines,
@@ -243,4 +271,11 @@ def generate_test_passport(
         csca_certificate=csca,
         ds_certificate=ds,
         seed=seed,
+        aa_private_key=aa_key,
     )
+
+
+@functools.cache
+def _rsa_key(seed: int) -> rsa.RSAPrivateKey:
+    """The RSA Active Authentication key of ``seed``'s passport, for this process."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=1024)

@@ -106,8 +106,30 @@ def _aware_datetime(value: str) -> dt.datetime:
 # --- parse-sam ------------------------------------------------------------------------------
 
 
+# The largest file that can hold one SAM frame: the longest frame (preamble, length field and
+# MAX_LENGTH bytes) written as hex text with a separator after every byte and a line break
+# every 16 (3 characters per byte, rounded up to 16 KiB). ``/dev/zero`` or a 50 MB capture
+# is refused after reading this much, with DRV_SAM_FRAME_LENGTH, instead of filling memory.
+MAX_FRAME_FILE_SIZE = 16 * 1024
+
+
+class _FileTooLong(ProtocolError):
+    """More bytes in the file than any one frame can take."""
+
+
 def _read_frame(path: Path) -> bytes:
-    raw = path.read_bytes()
+    from drivers.sam.frame import REASON_LENGTH
+
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_FRAME_FILE_SIZE + 1)
+    if len(raw) > MAX_FRAME_FILE_SIZE:
+        raise _FileTooLong(
+            f"the file holds more than {MAX_FRAME_FILE_SIZE} bytes: longer than any SAM frame, "
+            "even as hex text",
+            raw=raw[:16],
+            offset=MAX_FRAME_FILE_SIZE,
+            reason=REASON_LENGTH,
+        )
     if raw and _HEX_TEXT.fullmatch(raw):
         compact = b"".join(raw.split())
         if len(compact) % 2 == 0:
@@ -125,6 +147,10 @@ def _parse_sam(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"kioskctl doc parse-sam: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except _FileTooLong as exc:
+        report = {"file": args.file, "ok": False, "error": error_dict(exc)}
+        emit(args.json, report, [f"{args.file}: INVALID: {exc}"])
+        return EXIT_BAD
     report: dict[str, Any] = {"file": args.file, "frame_length": len(raw), "ok": False}
     lines = [f"{args.file}: {len(raw)} bytes"]
     try:
@@ -161,20 +187,14 @@ def _describe_base_message(
     data: bytes, show_personal: bool, report: dict[str, Any], lines: list[str]
 ) -> bool:
     """Blocks and text fields of a read-base-message response; values only on request."""
-    from drivers.sam.message import decode_base_message
+    from drivers.sam.message import decode_base_message_any_layout
     from drivers.sam.text import LAYOUT, parse_text_block
 
-    # The layout says whether a fingerprint block follows: try both, keep the one that adds up.
-    message = None
-    error: DriverError | None = None
-    for with_fingerprint in (False, True):
-        try:
-            message = decode_base_message(data, with_fingerprint=with_fingerprint)
-            break
-        except ProtocolError as exc:
-            error = exc
-    if message is None:
-        assert error is not None
+    # A captured frame does not say which read it answers (30 01 or 30 10): the message
+    # codec tries both layouts and, when neither adds up, names the one the frame is closest to.
+    try:
+        message = decode_base_message_any_layout(data)
+    except ProtocolError as error:
         report["error"] = error_dict(error)
         lines.append(f"INVALID data: {error}")
         return False

@@ -2,8 +2,9 @@
 
 A technician's check that a reader, its cable and its driver work end to end. Personal
 fields are masked unless ``--show-personal-data`` is given (terminals get recorded); the
-document type, the chip's passive-authentication outcome and the portrait's format and size
-are always shown. Progress goes to stderr so ``--json`` output stays clean.
+document type, the chip's passive- and active-authentication outcomes and the portrait's
+format and size are always shown (a chip that fails Active Authentication is a failed read:
+``DRV_EMRTD_CLONE_SUSPECTED``). Progress goes to stderr so ``--json`` output stays clean.
 
 Exit codes: 0 read (and, for a chip, passive authentication not failed), 1 the read or the
 document failed (the reason code says why), 2 usage or configuration, 3 the chip's issuing
@@ -84,7 +85,7 @@ def _read(args: argparse.Namespace) -> int:
         )
         return EXIT_BAD
     report = _describe(document, kind, args.show_personal_data, apdus)
-    emit(args.json, report, [f"{key}: {value}" for key, value in report.items()])
+    emit(args.json, report, [f"{key}: {_text(value)}" for key, value in report.items()])
     status = document.chip_authentication
     if status is ChipAuthentication.FAILED:
         return EXIT_BAD
@@ -94,14 +95,24 @@ def _read(args: argparse.Namespace) -> int:
 def _describe(
     document: IdentityDocument, kind: str, show: bool, apdus: int | None
 ) -> dict[str, Any]:
+    failed = document.chip_authentication is ChipAuthentication.FAILED
     report: dict[str, Any] = {
-        "ok": True,
+        "ok": not failed,  # the same verdict as the exit code: a failed check is not ok
         "reader": kind,
         "doc_type": document.doc_type.value,
         "chip_authentication": document.chip_authentication.value,
-        "portrait_format": document.portrait_format,
-        "portrait_bytes": len(document.portrait),
+        "active_authentication": document.active_authentication.value,
     }
+    algorithm = document.extra.get("active_authentication_algorithm", "")
+    if algorithm:
+        report["active_authentication_algorithm"] = algorithm
+    # Why passive authentication did not pass, as reason codes the technician guide
+    # explains; shown whenever there are any (an unknown CSCA names DRV_PA_CSCA_UNKNOWN).
+    reasons = document.extra.get("passive_authentication_reasons", "")
+    if reasons:
+        report["passive_authentication_reasons"] = reasons.split(",")
+    report["portrait_format"] = document.portrait_format
+    report["portrait_bytes"] = len(document.portrait)
     if apdus is not None:
         report["apdus"] = apdus
     for name in PERSONAL_FIELDS:
@@ -113,6 +124,11 @@ def _describe(
         report[name] = value if show else _mask(value)
     report["personal_data"] = "shown" if show else "masked (--show-personal-data to print)"
     return report
+
+
+def _text(value: object) -> str:
+    """A report value on one line: lists of codes comma-separated, not as Python repr."""
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _mask(value: object) -> str:

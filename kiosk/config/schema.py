@@ -113,6 +113,10 @@ class PcscReaderConfig(_Strict):
     simulated_mrz_known: bool = True
     """The demo knows the specimen passport's MRZ, as if it had been swiped; ``false`` makes
     the kiosk ask for it on screen, as for a real passport without an MRZ reader."""
+    simulated_chip: Literal["genuine", "clone"] = "genuine"
+    """The simulated passport's chip: the genuine specimen (its Active Authentication key
+    signs the kiosk's challenge), or a clone of it (the same data, not the key), which the
+    reader refuses with DRV_EMRTD_CLONE_SUSPECTED: how the refusal looks, for training."""
 
     _expand_csca = field_validator("csca_dir")(_expand)
 

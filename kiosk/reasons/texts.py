@@ -269,10 +269,12 @@ _add(
 _add(
     (
         "DRV_EMRTD_MRZ_MISMATCH",
+        "DRV_EMRTD_FILE_TOO_LARGE",
         "DRV_DOCUMENT_INVALID",
         "DRV_LDS_BIOMETRIC",
         "DRV_LDS_COM",
         "DRV_LDS_DG1",
+        "DRV_LDS_DG14",
         "DRV_LDS_FACE_RECORD",
         "DRV_LDS_IMAGE_DECODE",
         "DRV_LDS_IMAGE_TYPE",
@@ -291,6 +293,9 @@ _add(
 )
 _add(
     (
+        "DRV_EMRTD_CLONE_SUSPECTED",
+        "DRV_EMRTD_AA_KEY_NOT_SIGNED",
+        "DRV_AA_PUBLIC_KEY",
         "DRV_PA_CHAIN_SIGNATURE",
         "DRV_PA_CONTENT_TYPE",
         "DRV_PA_CSCA_EXPIRED",

@@ -252,3 +252,44 @@ def test_arbitrary_apdus_never_crash_the_chip(authenticated: bool, commands: lis
     if sm is not None and chip.authenticated:
         # Whatever came before, a well-formed protected command still gets an answer.
         assert len(chip(bytes(sm.protect(iso.select_file(iso.EF_COM))))) >= 2
+
+
+# --- INTERNAL AUTHENTICATE (Active Authentication) --------------------------------------------
+def test_internal_authenticate_signs_the_challenge_with_the_dg15_key() -> None:
+    from drivers.emrtd import active_auth
+
+    p = passport(0, large=True)  # with DG15 (EC P-256) and DG14 naming ecdsa-plain-SHA256
+    chip = p.chip(strict=True)
+    _, sm = bac(chip, p.mrz_information)
+    assert sm is not None
+    challenge = bytes.fromhex("F173589974BF40C6")
+    answer = secure(chip, sm, iso.internal_authenticate(challenge))
+    assert answer.sw == 0x9000 and len(answer.data) == 64  # r || s of P-256
+    result = active_auth.check(
+        p.files["DG15"], challenge, answer.sw, answer.data, dg15_signed=True, dg14=p.files["DG14"]
+    )
+    assert result.status.value == "passed"
+    clone = chip.clone()
+    _, clone_sm = bac(clone, p.mrz_information)
+    assert clone_sm is not None
+    forged = secure(clone, clone_sm, iso.internal_authenticate(challenge))
+    assert forged.sw == 0x9000 and len(forged.data) == 64  # looks right, does not verify
+    result = active_auth.check(
+        p.files["DG15"], challenge, forged.sw, forged.data, dg15_signed=True, dg14=p.files["DG14"]
+    )
+    assert result.reason == active_auth.DRV_EMRTD_CLONE_SUSPECTED
+
+
+def test_internal_authenticate_status_words() -> None:
+    p = passport(0, large=True)
+    chip = p.chip(strict=True)
+    assert send(chip, iso.select_application()).sw == 0x9000
+    assert send(chip, iso.internal_authenticate(bytes(8))).sw == 0x6982  # before BAC
+    _, sm = bac(chip, p.mrz_information)
+    assert sm is not None
+    wrong = iso.CommandApdu(0x00, iso.INS_INTERNAL_AUTHENTICATE, 0, 0, bytes(7), le=256)
+    assert secure(chip, sm, wrong).sw == 0x6700
+    keyless = make_chip(p)  # the files without the key: the command is not implemented
+    _, keyless_sm = bac(keyless, p.mrz_information)
+    assert keyless_sm is not None
+    assert secure(keyless, keyless_sm, iso.internal_authenticate(bytes(8))).sw == 0x6D00

@@ -90,3 +90,50 @@ def test_unreachable_pcscd_is_a_clear_error(demo_config_file):
     result = doc_read("--config", str(config), "--reader", "pcsc", "--json")
     assert result.returncode == 1
     assert json.loads(result.stdout)["error"]["reason"] == "DRV_SIMULATOR_UNAVAILABLE"
+
+
+@pytest.mark.services
+def test_failed_passive_authentication_is_not_ok_and_names_its_reasons(
+    pcscd_vpcd, demo_config_file, tmp_path
+):
+    """A CSCA of the same name but another key is trusted: the DS certificate does not
+    chain. The report said ``ok: True`` with exit 1 and no reason code."""
+    impostor_csca = tmp_path / "csca"
+    generate_test_passport(1).write_csca(impostor_csca)
+    config = passport_config(demo_config_file, pcscd_vpcd.vpcd_port)
+    text = config.read_text(encoding="utf-8").replace(
+        '[readers.pcsc]\nkind = "simulated"',
+        f'[readers.pcsc]\nkind = "simulated"\ncsca_dir = "{impostor_csca}"',
+    )
+    config.write_text(text, encoding="utf-8")
+    env = {"PCSCLITE_CSOCK_NAME": str(pcscd_vpcd.socket_path)}
+    result = doc_read("--config", str(config), "--reader", "pcsc", "--json", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and report["chip_authentication"] == "failed"
+    assert "DRV_PA_CHAIN_SIGNATURE" in report["passive_authentication_reasons"]
+    plain = doc_read("--config", str(config), "--reader", "pcsc", env=env)
+    assert "ok: False" in plain.stdout
+    assert "passive_authentication_reasons: DRV_PA_CHAIN_SIGNATURE" in plain.stdout
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("chip", ["genuine", "clone"])
+def test_active_authentication_of_the_specimen_and_its_clone(pcscd_vpcd, demo_config_file, chip):
+    config = passport_config(demo_config_file, pcscd_vpcd.vpcd_port)
+    text = config.read_text(encoding="utf-8").replace(
+        '[readers.pcsc]\nkind = "simulated"',
+        f'[readers.pcsc]\nkind = "simulated"\nsimulated_chip = "{chip}"',
+    )
+    config.write_text(text, encoding="utf-8")
+    env = {"PCSCLITE_CSOCK_NAME": str(pcscd_vpcd.socket_path)}
+    result = doc_read("--config", str(config), "--reader", "pcsc", "--json", env=env)
+    report = json.loads(result.stdout)
+    if chip == "genuine":
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert report["ok"] is True and report["active_authentication"] == "passed"
+        assert report["active_authentication_algorithm"].startswith("ecdsa_plain_sha256")
+    else:
+        assert result.returncode == 1
+        assert report["ok"] is False
+        assert report["error"]["reason"] == "DRV_EMRTD_CLONE_SUSPECTED"

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from drivers.document import ChipAuthentication, DocumentType
+from drivers.document import ActiveAuthentication, ChipAuthentication, DocumentType
 from drivers.emrtd.access_control import DRV_EMRTD_BAC_DENIED, AccessDenied
+from drivers.emrtd.active_auth import DRV_EMRTD_AA_KEY_NOT_SIGNED, DRV_EMRTD_CLONE_SUSPECTED
 from drivers.emrtd.lds import decode_face_image
 from drivers.emrtd.reader import PcscPassportReader
 from drivers.errors import CardRemoved, DocumentInvalid
@@ -71,7 +72,7 @@ def cards(pcscd_vpcd: PcscdVpcd) -> Iterator[list[Card]]:
 
 def new_card(daemon: PcscdVpcd, cards: list[Card], **options) -> Card:
     p = passport()
-    card = Card(daemon, EmrtdChip(p.by_fid, p.mrz_information, **options))
+    card = Card(daemon, p.chip(**options))
     cards.append(card)
     return card
 
@@ -100,9 +101,13 @@ def test_full_read_through_pcscd(
     assert face.shape == (p.portrait_size[1], p.portrait_size[0], 3)
     assert document.chip_authentication is ChipAuthentication.PASSED
     assert result.chip_authentication is ChipAuthentication.PASSED
-    # BAC (3) + per file one SELECT and ceil(size / chip's max Le) READ BINARY, plus the
-    # probes a chip's limits cost (an extended probe on a short chip: 6700 + BAC again).
-    minimum = 3 + sum(1 + -(-len(data) // max_le) for data in p.files.values())
+    assert result.active_authentication is ActiveAuthentication.PASSED
+    assert document.active_authentication is ActiveAuthentication.PASSED
+    assert document.extra["active_authentication_algorithm"] == "ecdsa_plain_sha256 (secp256r1)"
+    # BAC (3) + per file one SELECT and ceil(size / chip's max Le) READ BINARY + INTERNAL
+    # AUTHENTICATE (the chip has DG15), plus the probes a chip's limits cost (an extended
+    # probe on a short chip: 6700 + BAC again).
+    minimum = 4 + sum(1 + -(-len(data) // max_le) for data in p.files.values())
     assert result.apdu_count >= minimum
     if max_le == EXTENDED_MAX_LE:
         assert result.apdu_count == minimum
@@ -164,7 +169,7 @@ def test_dg1_not_matching_the_bac_mrz_is_refused(
     other = generate_test_passport(4)
     files = dict(p.by_fid)
     files[0x0101] = other.files["DG1"]
-    chip = EmrtdChip(files, p.mrz_information)
+    chip = EmrtdChip(files, p.mrz_information, aa_key=p.aa_private_key)
     card = Card(pcscd_vpcd, chip)
     cards.append(card)
     card.insert(reader)
@@ -172,3 +177,120 @@ def test_dg1_not_matching_the_bac_mrz_is_refused(
     with pytest.raises(DocumentInvalid) as caught:
         reader.read()
     assert caught.value.reason == "DRV_EMRTD_MRZ_MISMATCH"
+
+
+def test_the_working_le_is_remembered_per_chip(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card]
+) -> None:
+    """A short-Le chip: the first read's extended try draws 6700, which ends secure
+    messaging and costs a second BAC. The second read of the same chip starts at the Le
+    that worked: 5 APDUs fewer (the 6700, SELECT, GET CHALLENGE, MUTUAL AUTHENTICATE,
+    SELECT), one BAC."""
+    p = passport()
+    card = new_card(pcscd_vpcd, cards, max_le=SHORT_MAX_LE)
+    card.insert(reader)
+    reader.set_access_key(p.mrz_information)
+    first = reader.read_chip()
+    second = reader.read_chip()
+    assert first.files == second.files == p.files
+    minimum = 4 + sum(1 + -(-len(data) // SHORT_MAX_LE) for data in p.files.values())
+    print(f"\nshort-Le chip: first read {first.apdu_count} APDUs, second {second.apdu_count}")
+    print(f"minimum with SELECT per file {minimum}")
+    assert first.apdu_count == minimum + 5
+    # The second read's one extra APDU: its first SELECT meets the first read's secure
+    # messaging session still open in the powered chip, which ends it (9303-11 9.8), so
+    # the SELECT is sent again. No 6700, no second BAC.
+    assert second.apdu_count == minimum + 1
+    assert second.le == first.le == 256
+
+
+# --- Active Authentication: the genuine chip and its clone ------------------------------------
+@functools.cache
+def rsa_passport() -> SpecimenPassport:
+    return generate_test_passport(5, with_dg15=True, aa_algorithm="rsa")
+
+
+def read_with(
+    daemon: PcscdVpcd, reader: PcscPassportReader, cards: list[Card], chip: EmrtdChip, mrz: str
+):
+    card = Card(daemon, chip)
+    cards.append(card)
+    card.insert(reader)
+    reader.set_access_key(mrz)
+    return reader.read_chip()
+
+
+@pytest.mark.parametrize("max_le", [SHORT_MAX_LE, EXTENDED_MAX_LE], ids=["short", "extended"])
+def test_a_genuine_rsa_chip_passes_active_authentication(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card], max_le: int
+) -> None:
+    p = rsa_passport()
+    p.write_csca(reader.csca_dir)
+    chip = p.chip(max_le=max_le)
+    result = read_with(pcscd_vpcd, reader, cards, chip, p.mrz_information)
+    assert result.active_authentication is ActiveAuthentication.PASSED
+    assert result.chip_authentication is ChipAuthentication.PASSED
+    assert result.document.extra["active_authentication_algorithm"] == "rsa1024_iso9796_2_sha1"
+    assert chip.internal_authenticate_count == 1
+
+
+@pytest.mark.parametrize("kind", ["ec", "rsa"])
+def test_a_clone_is_refused(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card], kind: str
+) -> None:
+    """The clone has every data group byte for byte (passive authentication passes) but
+    signs the challenge with its own key."""
+    p = passport() if kind == "ec" else rsa_passport()
+    p.write_csca(reader.csca_dir)
+    clone = p.chip().clone()
+    assert clone.files == p.by_fid
+    with pytest.raises(DocumentInvalid) as caught:
+        read_with(pcscd_vpcd, reader, cards, clone, p.mrz_information)
+    assert caught.value.reason == DRV_EMRTD_CLONE_SUSPECTED
+    assert clone.internal_authenticate_count == 1
+
+
+def test_a_copy_without_any_key_is_refused(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card]
+) -> None:
+    """A plain copy of the files onto a chip that does not implement the command (6D00)."""
+    p = passport()
+    copy = EmrtdChip(p.by_fid, p.mrz_information)
+    with pytest.raises(DocumentInvalid) as caught:
+        read_with(pcscd_vpcd, reader, cards, copy, p.mrz_information)
+    assert caught.value.reason == DRV_EMRTD_CLONE_SUSPECTED
+    assert "6D00" in str(caught.value)
+
+
+def test_a_clone_with_its_own_dg15_is_refused(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card]
+) -> None:
+    """The cloner replaces DG15 by its own key, so its signatures verify: the SOD does not
+    cover that DG15, and the key proves nothing."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from drivers.emrtd.tlv import encode_tlv
+
+    p = passport()
+    own = ec.generate_private_key(ec.SECP256R1())
+    spki = own.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    files = {**p.by_fid, 0x010F: encode_tlv(0x6F, spki)}
+    chip = EmrtdChip(files, p.mrz_information, aa_key=own)
+    with pytest.raises(DocumentInvalid) as caught:
+        read_with(pcscd_vpcd, reader, cards, chip, p.mrz_information)
+    assert caught.value.reason == DRV_EMRTD_AA_KEY_NOT_SIGNED
+
+
+def test_a_chip_without_dg15_is_not_asked(
+    pcscd_vpcd: PcscdVpcd, reader: PcscPassportReader, cards: list[Card]
+) -> None:
+    p = generate_test_passport(6)
+    p.write_csca(reader.csca_dir)
+    chip = p.chip()
+    result = read_with(pcscd_vpcd, reader, cards, chip, p.mrz_information)
+    assert result.active_authentication is ActiveAuthentication.NOT_SUPPORTED
+    assert result.chip_authentication is ChipAuthentication.PASSED
+    assert chip.internal_authenticate_count == 0

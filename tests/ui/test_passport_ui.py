@@ -1,8 +1,10 @@
 """A passport the kiosk has no key for, through the real Qt window: the specimen passport on
 pcscd through vpcd with ``simulated_mrz_known = false``, so the kiosk asks for the photo
 page's details exactly as for a real passport without an MRZ reader. A typo is refused by the
-chip (BAC), the right details open it, the check-in passes, and Done wipes the session: no
-typed field in the screen, no key in the reader.
+chip (BAC), the right details open it, the check-in passes (the chip passes Active
+Authentication on the way), and Done wipes the session: no typed field in the screen, no key
+in the reader. A clone of the specimen (its data, not its key) is refused on screen with
+DRV_EMRTD_CLONE_SUSPECTED, in both languages.
 """
 
 from __future__ import annotations
@@ -26,11 +28,17 @@ pytestmark = [pytest.mark.ui, pytest.mark.services]
 
 
 @pytest.fixture
-def kiosk(qtbot, demo_config_file: Path, pcscd_vpcd) -> Iterator[KioskUi]:
+def chip() -> str:
+    """The simulated passport's chip: "genuine", or "clone" (parametrized where needed)."""
+    return "genuine"
+
+
+@pytest.fixture
+def kiosk(qtbot, demo_config_file: Path, pcscd_vpcd, chip: str) -> Iterator[KioskUi]:
     text = demo_config_file.read_text(encoding="utf-8").replace(
         '[readers.pcsc]\nkind = "simulated"',
         f'[readers.pcsc]\nkind = "simulated"\nsimulated_vpcd_port = {pcscd_vpcd.vpcd_port}\n'
-        "simulated_mrz_known = false",
+        f'simulated_mrz_known = false\nsimulated_chip = "{chip}"',
     )
     demo_config_file.write_text(text, encoding="utf-8")
     with running_kiosk(qtbot, demo_config_file) as ui:
@@ -95,3 +103,22 @@ def test_a_date_that_is_not_six_digits_cannot_be_sent(qtbot, kiosk):
     tap(qtbot, kiosk, "backButton")
     at(qtbot, kiosk, "welcome")
     assert not kiosk.runner.flow.holds_personal_data()
+
+
+@pytest.mark.parametrize("chip", ["clone"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_cloned_passport_is_refused_on_screen(qtbot, kiosk, language, chip):
+    from kiosk.reasons import REASONS
+
+    kiosk.controller.setLanguage(language)
+    number = generate_test_passport(0).document_number
+    tap(qtbot, kiosk, "startButton")
+    at(qtbot, kiosk, "mrz_entry", timeout=30_000)
+    type_fields(qtbot, kiosk, number, DEFAULT_BIRTH_DATE, DEFAULT_EXPIRY_DATE)
+    tap(qtbot, kiosk, "mrzContinueButton")
+    code = "DRV_EMRTD_CLONE_SUSPECTED"
+    qtbot.waitUntil(lambda: kiosk.controller.error == code, timeout=60_000)
+    words = REASONS[code].text.in_language(language)
+    qtbot.waitUntil(lambda: words in visible_texts(kiosk), timeout=10_000)
+    screenshot(kiosk, f"passport_clone_refused_{language}")
+    assert kiosk.controller.decision != "pass"

@@ -99,6 +99,47 @@ def test_parse_sam_bad_checksum_names_reason_and_offset(tmp_path):
     assert error["reason"] == "DRV_SAM_FRAME_CHECKSUM" and error["offset"] == len(frame) - 1
 
 
+def test_parse_sam_of_an_endless_file_ends_with_a_reason_code():
+    """``/dev/zero`` was read until MemoryError; now at most one frame's worth is read."""
+    result = run("parse-sam", "/dev/zero", "--json")
+    assert result.returncode == 1, result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert error["reason"] == "DRV_SAM_FRAME_LENGTH"
+    assert "MemoryError" not in result.stderr
+
+
+def test_parse_sam_of_a_large_capture_is_refused_without_reading_it_all(tmp_path):
+    from kiosk.cli.doc import MAX_FRAME_FILE_SIZE
+
+    path = tmp_path / "capture.bin"
+    with path.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)  # 50 MB, sparse: cheap to make
+    result = run("parse-sam", path)
+    assert result.returncode == 1
+    assert "DRV_SAM_FRAME_LENGTH" in result.stdout and str(MAX_FRAME_FILE_SIZE) in result.stdout
+
+
+def test_parse_sam_names_the_text_photo_layout_for_a_text_photo_frame(sam_frame, tmp_path):
+    """A text+photo frame with a wrong photo length was reported with the lengths the
+    fingerprint layout reads (its third 'length' is two bytes of the name)."""
+    identity = SAMPLE_IDENTITIES[0]
+    data = bytearray(
+        encode_base_message(
+            BaseMessage(text=encode_text_block(identity.text), photo=identity.photo),
+            with_fingerprint=False,
+        )
+    )
+    data[2:4] = (1000).to_bytes(2, "big")  # photo announced 1000 bytes, 1024 follow
+    path = tmp_path / "layout.bin"
+    path.write_bytes(encode_response(0x90, bytes(data)))
+    result = run("parse-sam", path, "--json")
+    assert result.returncode == 1
+    error = json.loads(result.stdout)["error"]
+    assert error["reason"] == "DRV_SAM_MESSAGE_LAYOUT"
+    assert "text+photo (30 01) layout" in error["message"]
+    assert "[256, 1000]" in error["message"]
+
+
 def test_parse_sam_missing_file_is_usage_error(tmp_path):
     assert run("parse-sam", tmp_path / "absent.bin").returncode == 2
 
@@ -203,6 +244,14 @@ def test_verify_lds_generated_passport_passes_with_exit_0(tmp_path):
     report = json.loads(result.stdout)
     assert report["status"] == "passed" and report["chain"] == "valid"
     assert report["csca"] == "Common Name: CSCA CLI Test"
+
+
+def test_a_junk_csca_file_is_warned_about_once(tmp_path):
+    sod, dg1, trust = _generated(tmp_path)
+    (trust / "junk.pem").write_bytes(b"not a certificate")
+    result = run("verify-lds", "--sod", sod, "--dg", f"1={dg1}", "--csca", trust)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr.count("junk.pem") == 1, result.stderr
 
 
 def test_verify_lds_unparsable_sod_exits_1_with_reason(tmp_path):
