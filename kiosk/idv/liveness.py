@@ -1,16 +1,21 @@
 """Challenge-response liveness (ISO/IEC 30107-3 calls it presentation attack detection by
-challenge-response): the person performs 2 or 3 gestures in an order drawn at random for
-this session, each within a time limit.
+challenge-response): the person performs 3 gestures in an order drawn at random for this
+session, each prompt shown after a random wait, each answer begun within a short window.
 
 Why this stops a print or a replayed clip: a photo performs no gesture, and a recording
-performs its gestures in the order and at the times it was recorded, which match a fresh
-random draw only by chance; performing a *different* turn than the one asked fails at once
-(``IDV_LIVENESS_WRONG_ACTION``), so a clip cannot simply play through every movement.
-Natural blinks, nods and speech never count against anyone. After each gesture the next one
-is shown only once the head is back near its resting pose, and a turn that begins sooner
-after the prompt than a person can react (``min_reaction_s``) is a recording running ahead
-of the prompts (``IDV_LIVENESS_TOO_EARLY``): a replay that swings left then right in one
-motion cannot answer "turn left", then "turn right".
+performs its gestures at the times it was recorded. The kiosk draws *what* it asks (3 of
+turn left, turn right, nod, open mouth, in a uniform order) and *when* (a wait of 0.5-6.5 s
+before each prompt, from the head being at rest), and an answer counts only if it begins
+``min_reaction_s`` to ``answer_window_s`` after its prompt. What a recording could use to
+cover many prompt times fails the session: a head turn made while the kiosk waits to
+prompt, or the gesture about to be asked (``IDV_LIVENESS_BEFORE_PROMPT``); a nod or open
+mouth repeated unasked during the waits (``IDV_LIVENESS_UNPROMPTED_RHYTHM``); a turn other
+than the one asked (``IDV_LIVENESS_WRONG_ACTION``); a gesture begun sooner after its prompt
+than a person can react (``IDV_LIVENESS_TOO_EARLY``). So each prompt is answered, if at
+all, by the recording's first gesture after the wait began, at a time it cannot choose:
+``chance_pass_bound`` computes from the policy the most a fixed recording can pass (0.92%
+by default). Natural blinks never count against anyone, which is why blinks are not drawn
+by default: they answer a blink prompt by chance.
 
 The same face must be followed through the whole session. The tracker gives each
 continuous sighting a track id; when it changes (the face left, someone else stepped in),

@@ -476,3 +476,21 @@ def test_the_session_keeps_to_the_window_the_bound_assumes():
             script.hold(0.5)
             passed += session.phase is Phase.PASSED
         assert passed / len(gaps_) <= tau, offset
+
+
+def test_a_face_too_small_to_be_at_the_kiosk_counts_neither_way():
+    """What the tracker follows on the wall for a moment after a person steps away is
+    flagged too far: its "turns" neither fail the wait nor answer a prompt."""
+    import dataclasses
+
+    session = LivenessSession([Gesture.TURN_RIGHT, Gesture.NOD], gaps(3.0))
+    script = Script(session)
+    script.hold(1.0)
+    for _ in range(8):
+        far = frame(script.t, **POSES[Gesture.TURN_RIGHT])
+        session.observe(dataclasses.replace(far, issues=(QualityIssue.TOO_FAR,)))
+        script.t += 1 / FPS
+    assert session.phase is Phase.CHALLENGE
+    assert session.report().challenges[0].unprompted == ()
+    script.perform(Gesture.TURN_RIGHT)
+    assert session.report().challenges[0].completed_at is not None
