@@ -20,7 +20,9 @@ library doing a liveness frame's work the plain way (dlib's HOG detector on the 
 
 Per share it prints: the genuine pass rate, the reasons of the failures, the median and
 p95 time from the frame that completed the last challenge to the flow's decision, the
-frames analysed per second during the face step, and the anchor.
+frames analysed per second during the face step, when the answers began after their
+prompts (against the liveness answer window: the margin a slow CPU leaves), and the
+anchor.
 
     .venv/bin/python -m bench.face_session [--sessions 20] [--shares 100,50,25] [--core 0]
 """
@@ -126,6 +128,7 @@ def run_worker(sessions: int, seed: int) -> dict[str, object]:
     rates: list[float] = []
     anchors: list[float] = []
     replaced = 0
+    answer_begun_s: list[float] = []
     failed_reports: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         config = _config(Path(tmp))
@@ -167,6 +170,10 @@ def run_worker(sessions: int, seed: int) -> dict[str, object]:
                     if last is not None:
                         to_decision_ms.append((log.decided_at - last) * 1000.0)
                     replaced += sum(1 for c in report.challenges if c.replaced is not None)
+                    for c in report.challenges:
+                        begun = [at for g, at in c.seen if g == c.challenge.value]
+                        if begun and c.issued_at is not None:
+                            answer_begun_s.append(begun[-1] - c.issued_at)
                 if log.frames > 1 and log.last_frame_at and log.first_frame_at:
                     span = log.last_frame_at - log.first_frame_at
                     if span > 0:
@@ -189,6 +196,12 @@ def run_worker(sessions: int, seed: int) -> dict[str, object]:
             "min": round(min(rates), 2) if rates else None,
         },
         "blinks_replaced_by_a_held_gesture": replaced,
+        "answer_begun_after_prompt_s": {
+            "median": round(statistics.median(answer_begun_s), 2) if answer_begun_s else None,
+            "p95": round(percentile(answer_begun_s, 0.95), 2) if answer_begun_s else None,
+            "max": round(max(answer_begun_s), 2) if answer_begun_s else None,
+            "window": config.idv.liveness.answer_window_s,
+        },
         "raw_dlib_frames_per_s": round(statistics.median(anchors), 2) if anchors else None,
         "failed_liveness_reports": failed_reports,
     }

@@ -4,7 +4,8 @@
   outcome (accept / refer to staff / reject). Exit 0 accept, 1 refer or reject.
 * ``liveness VIDEO``: what the detectors see over a clip: blinks and head turns with their
   times, nods, mouth openings, the yaw range, and quality rejections per reason. With
-  ``--challenges blink,turn_left`` it also runs a liveness session with that order, as if
+  ``--challenges blink,turn_left`` it also runs a liveness session with that order (the
+  waits before the prompts drawn at random, as the kiosk draws them), as if
   those prompts had been shown, and prints its report. A still image is presented as a
   hand-held print would be (held for ``--still-seconds``, with a slight wobble), which is
   what a print attack looks like to the camera.
@@ -334,6 +335,8 @@ def _liveness_lines(report: dict[str, Any]) -> list[str]:
     session = report.get("challenge_session")
     if session:
         verdict = "PASSED" if session["passed"] else f"FAILED [{session['reason']}]"
+        if not session["passed"] and session["reason"] is None:
+            verdict = "NOT PASSED (the clip ended before the last answer)"
         lines.append(f"challenges {session['order']}: {verdict}")
         for c in session["challenges"]:
             seen = ", ".join(f"{s['gesture']}@{s['at']}" for s in c["seen"]) or "nothing"

@@ -145,10 +145,18 @@ GestureName = Literal["blink", "turn_left", "turn_right", "nod", "open_mouth"]
 class LivenessConfig(_Strict):
     """Challenge-response liveness (kiosk/idv/liveness.py)."""
 
-    min_challenges: Annotated[int, Field(ge=1, le=5)] = 2
+    min_challenges: Annotated[int, Field(ge=1, le=5)] = 3
     max_challenges: Annotated[int, Field(ge=1, le=5)] = 3
-    challenges: tuple[GestureName, ...] = ("blink", "turn_left", "turn_right", "nod", "open_mouth")
+    challenges: tuple[GestureName, ...] = ("turn_left", "turn_right", "nod", "open_mouth")
+    """Blinks are not asked for by default: people blink every few seconds on their own,
+    so a blink answers nothing about a replay (docs/biometrics.md)."""
     time_limit_s: Annotated[float, Field(ge=2.0, le=30.0)] = 7.0
+    answer_window_s: Annotated[float, Field(ge=1.0, le=30.0)] = 3.0
+    """The answer must begin within this long of its prompt. Wider windows raise the
+    chance that a fixed recording passes (``kioskctl`` / docs/biometrics.md give it)."""
+    gap_min_s: Annotated[float, Field(ge=0.0, le=30.0)] = 0.5
+    gap_max_s: Annotated[float, Field(ge=0.0, le=60.0)] = 6.5
+    """The random wait before each prompt, drawn on a 0.25 s grid between these."""
     fixed_order: tuple[GestureName, ...] = ()
     """Demo and tests only: the same challenges every time. Production refuses it."""
     min_fps: Annotated[float, Field(ge=1.0, le=30.0)] = 5.0
@@ -159,6 +167,8 @@ class LivenessConfig(_Strict):
 
     @model_validator(mode="after")
     def _counts(self) -> LivenessConfig:
+        if self.gap_min_s > self.gap_max_s:
+            raise PydanticCustomError("prompt_gap", "gap_min_s must not exceed gap_max_s")
         if self.min_challenges > self.max_challenges:
             raise PydanticCustomError(
                 "challenge_count", "min_challenges must not exceed max_challenges"
@@ -548,6 +558,24 @@ class KioskConfig(_Strict):
             problems.append(("printer.kind", "= 'simulated'"))
         if self.idv.liveness.fixed_order:
             problems.append(("idv.liveness.fixed_order", "is set (challenges must be random)"))
+        else:
+            from kiosk.idv.gestures import Gesture
+            from kiosk.idv.liveness import LivenessPolicy, chance_pass_bound
+
+            live = self.idv.liveness
+            chance = chance_pass_bound(
+                LivenessPolicy(
+                    min_challenges=live.min_challenges, max_challenges=live.max_challenges,
+                    challenges=tuple(Gesture(g) for g in live.challenges),
+                    time_limit_s=live.time_limit_s, answer_window_s=live.answer_window_s,
+                    gap_min_s=live.gap_min_s, gap_max_s=live.gap_max_s,
+                )
+            )  # fmt: skip
+            if chance > 0.01:
+                problems.append((
+                    "idv.liveness",
+                    f"lets a fixed recording pass {chance:.1%} of sessions (at most 1%)",
+                ))  # fmt: skip
         for key, value in (
             ("store.key_file", self.store.key_file),
             ("security.site_key_file", self.security.site_key_file),

@@ -304,7 +304,7 @@ class PensionFlow(VerificationFlow):
 
     def _start_enrol_face(self) -> None:
         challenges = tuple(draw_challenges(self.liveness, self.rng))
-        self._go(PensionStep.ENROL, challenge=challenges[0] if challenges else None)
+        self._go(PensionStep.ENROL, challenge=None)  # the first prompt comes after a random wait
         self._emit(Speak("look_at_camera"))
         self._emit(StartFace(challenges))
 

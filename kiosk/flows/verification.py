@@ -367,7 +367,8 @@ class VerificationFlow:
 
     def _start_face(self) -> None:
         challenges = tuple(draw_challenges(self.liveness, self.rng))
-        self._go(Step.FACE, challenge=challenges[0] if challenges else None)
+        # No prompt yet: the first appears after the session's random wait.
+        self._go(Step.FACE, challenge=None)
         self._emit(Speak("look_at_camera"))
         self._emit(StartFace(challenges))
 

@@ -111,6 +111,15 @@ class GestureDetector:
         yaw, pitch = self._absolute_angles()
         return yaw - self.baseline.yaw, pitch - self.baseline.pitch
 
+    def pending_start(self, gesture: Gesture) -> float | None:
+        """When ``gesture`` began, if it is under way and not yet confirmed."""
+        if gesture is Gesture.BLINK:
+            return self._eye_closed_at
+        run = self._runs.get(gesture)
+        if run is None or gesture in self._active:
+            return None
+        return run[0]
+
     def update(self, t: float, measures: FaceMeasures | None) -> list[GestureEvent]:
         if measures is None:
             self._angles.clear()

@@ -515,6 +515,38 @@ _add(
     retryable=True,
 )
 _add(
+    ("IDV_LIVENESS_BEFORE_PROMPT",),
+    text=(
+        "提示出现之前就做了动作。",
+        "A movement was made before its instruction appeared.",
+    ),
+    say=(
+        "请先看着摄像头，等提示出现再做动作。",
+        "Please look at the camera and wait for each instruction before moving.",
+    ),
+    next_step=(
+        "再试一次：看着摄像头保持不动，提示出现后再做动作。",
+        "Try again: look at the camera and keep still until an instruction appears.",
+    ),
+    retryable=True,
+)
+_add(
+    ("IDV_LIVENESS_UNPROMPTED_RHYTHM",),
+    text=(
+        "没有提示时也在反复做同样的动作。",
+        "The same movement kept being made without an instruction.",
+    ),
+    say=(
+        "请只在提示出现后做动作。",
+        "Please move only when an instruction appears.",
+    ),
+    next_step=(
+        "再试一次：等待时保持不动，只做屏幕上的动作。",
+        "Try again: keep still while waiting and make only the movement on the screen.",
+    ),
+    retryable=True,
+)
+_add(
     ("IDV_LIVENESS_FACE_LOST",),
     text=("核验过程中您的脸离开了画面。", "Your face left the picture during the check."),
     say=("您的脸离开了画面。", "Your face left the picture."),

@@ -30,6 +30,9 @@ def liveness_policy(config: KioskConfig) -> LivenessPolicy:
         max_challenges=live.max_challenges,
         challenges=tuple(Gesture(g) for g in live.challenges),
         time_limit_s=live.time_limit_s,
+        answer_window_s=live.answer_window_s,
+        gap_min_s=live.gap_min_s,
+        gap_max_s=live.gap_max_s,
         fixed_order=tuple(Gesture(g) for g in live.fixed_order) or None,
         blink_min_fps=live.blink_min_fps,
     )

@@ -50,7 +50,7 @@ def run_session(
     *,
     respond: Callable[[Gesture], str | None] = lambda g: g.value,
     at: dict[float, Callable[[SimulatedSubject], None]] | None = None,
-    limit_s: float = 25.0,
+    limit_s: float = 45.0,
 ) -> FaceVerificationSession:
     """Plays the subject against a session. ``respond`` maps the prompt shown to the action
     the subject performs (None: it does nothing); ``at`` runs events at given seconds."""

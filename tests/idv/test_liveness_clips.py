@@ -9,7 +9,10 @@ attack-detection rates.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import random
+from collections import Counter
 from pathlib import Path
 
 import cv2
@@ -19,7 +22,7 @@ from drivers.camera.frames import cover_resize
 from kiosk.cli.face import still_frames
 from kiosk.idv.analysis import FaceAnalyzer, FrameAnalysis
 from kiosk.idv.gestures import Gesture, GestureDetector, GestureEvent
-from kiosk.idv.liveness import LivenessSession, Phase
+from kiosk.idv.liveness import LivenessPolicy, LivenessSession, Phase, draw_challenges
 from tests.drivers.shared_data import require_shared_data
 
 
@@ -44,33 +47,70 @@ def gestures(frames: list[FrameAnalysis]) -> list[GestureEvent]:
     return [e for f in frames for e in detector.update(f.timestamp, f.measures)]
 
 
-def judge(frames: list[FrameAnalysis], order: tuple[Gesture, ...]) -> LivenessSession:
-    """The liveness verdict on a recording, as if ``order`` had been drawn. Identity checks
-    are not part of this (the footage shows one person throughout)."""
-    session = LivenessSession(list(order))
+def judge(
+    frames: list[FrameAnalysis],
+    order: tuple[Gesture, ...],
+    rng: random.Random | None = None,
+    policy: LivenessPolicy | None = None,
+) -> LivenessSession:
+    """The liveness verdict on a recording, as if ``order`` had been drawn (and the waits
+    before the prompts drawn from ``rng``). Identity checks are not part of this (the
+    footage shows one person throughout)."""
+    session = LivenessSession(list(order), policy, rng=rng or random.Random(0))
     for frame in frames:
         if session.observe(frame) in (Phase.PASSED, Phase.FAILED):
             break
     return session
 
 
+def looped(frames: list[FrameAnalysis], times: int) -> list[FrameAnalysis]:
+    """The clip played ``times`` times in a row, as a replay on repeat would show it."""
+    if not frames:
+        return []
+    period = frames[-1].timestamp + (frames[-1].timestamp - frames[-2].timestamp)
+    return [
+        dataclasses.replace(f, timestamp=f.timestamp + k * period)
+        for k in range(times)
+        for f in frames
+    ]
+
+
+DRAWS = 2000
+LOOPS = 3
+
+
+def replay_draws(
+    frames: list[FrameAnalysis], draws: int = DRAWS, seed: int = 15
+) -> tuple[int, Counter[str]]:
+    """Passes over ``draws`` sessions drawn as the kiosk draws them (order and waits), the
+    recording played on a loop; and the reasons of the failures."""
+    policy = LivenessPolicy()
+    passes, reasons = 0, Counter[str]()
+    for n in range(draws):
+        rng = random.Random(f"{seed}-{n}")
+        session = judge(frames, tuple(draw_challenges(policy, rng)), rng, policy)
+        if session.phase is Phase.PASSED:
+            passes += 1
+        else:
+            reasons[session.reason or "unfinished (the recording ended)"] += 1
+    return passes, reasons
+
+
+def upper_95(passes: int, n: int) -> float:
+    """Clopper-Pearson one-sided 95% upper bound on a pass rate of ``passes`` in ``n``."""
+    from scipy.stats import beta
+
+    return 1.0 if passes == n else float(beta.ppf(0.95, passes + 1, n - passes))
+
+
 TURNS = {Gesture.TURN_LEFT, Gesture.TURN_RIGHT}
-# Every order the default policy can draw: 2 or 3 distinct gestures, at least one a turn.
-ALL_ORDERS = [
+# Every order the old policy could draw: 2 or 3 distinct gestures, at least one a turn.
+OLD_ORDERS = [
     order
     for n in (2, 3)
     for order in itertools.permutations(list(Gesture), n)
     if TURNS & set(order)
 ]
-
-
-def pass_probability(verdicts: dict[tuple[Gesture, ...], LivenessSession]) -> float:
-    """Chance that a recording passes one session: the count (2 or 3) is drawn uniformly,
-    then the order uniformly among those of that count."""
-    by_count: dict[int, list[bool]] = {}
-    for order, session in verdicts.items():
-        by_count.setdefault(len(order), []).append(session.phase is Phase.PASSED)
-    return sum(sum(v) / len(v) for v in by_count.values()) / len(by_count)
 
 
 @pytest.fixture(scope="module")
@@ -109,28 +149,29 @@ def test_left_and_right_turns_are_found_in_the_real_clip(real_clip):
     assert min(yaws) < -30 and max(yaws) > 30
 
 
-def test_the_replay_fails_nearly_every_order_the_kiosk_could_draw(replay_clip):
-    verdicts = {order: judge(replay_clip, order) for order in ALL_ORDERS}
-    reasons = {s.reason for s in verdicts.values() if s.phase is Phase.FAILED}
-    # Measured 2 of 68 orders (7.1% of draws, both "turn_left first, then blink or open
-    # mouth"): docs/biometrics.md. The bound guards against a regression.
-    assert pass_probability(verdicts) <= 0.08
-    assert "IDV_LIVENESS_WRONG_ACTION" in reasons
+@pytest.mark.parametrize("clip", ["replay_clip", "real_clip", "blink_clip"])
+def test_a_recording_passes_at_most_one_percent_of_draws(clip, request):
+    """Each clip, on a loop, against 2000 sessions drawn as the kiosk draws them: the
+    gestures' order and the random waits before the prompts. Measured: 0 of 2000 for each
+    (docs/biometrics.md); the analytic bound is 0.92% (tests/unit/test_liveness_session.py).
+    """
+    frames = looped(request.getfixturevalue(clip), LOOPS)
+    passes, reasons = replay_draws(frames)
+    print(f"{clip}: {passes}/{DRAWS} passed; {dict(reasons)}")
+    assert passes / DRAWS <= 0.01
+    assert upper_95(passes, DRAWS) <= 0.01
 
 
-def test_a_recording_of_a_live_person_does_not_answer_random_prompts_either(real_clip):
-    verdicts = {order: judge(real_clip, order) for order in ALL_ORDERS}
-    # Measured 4 of 68 orders (9.0% of draws; 7 of 68 before the wall-time windows): he
-    # blinks, talks and nods all the time, then turns right first; the orders that pass end
-    # with that turn.
-    assert pass_probability(verdicts) <= 0.10
+def test_the_old_draws_with_immediate_prompts_let_the_recordings_through(real_clip, replay_clip):
+    """Before: 2-3 of 5 gestures, each prompt shown as soon as the head was at rest. The
+    same recordings passed 7-9% of those draws (docs/biometrics.md); the random waits and
+    the rules before a prompt are what close it."""
+    from tests.unit.test_liveness_session import gaps
 
-
-def test_the_blink_clip_answers_no_draw(blink_clip):
-    """It blinks on a rhythm of its own and never turns: every draw includes a turn."""
-    verdicts = {order: judge(blink_clip, order) for order in ALL_ORDERS}
-    assert pass_probability(verdicts) == 0.0
-    assert {s.reason for s in verdicts.values()} == {"IDV_LIVENESS_TIMEOUT"}
+    old = gaps(0.0, min_challenges=2, challenges=tuple(Gesture), answer_window_s=7.0)
+    for frames in (real_clip, replay_clip):
+        verdicts = [judge(frames, order, policy=old) for order in OLD_ORDERS]
+        assert any(v.phase is Phase.PASSED for v in verdicts)
 
 
 @pytest.mark.parametrize("name", ["image_F1.jpg", "image_F2.jpg", "image_T1.jpg"])
@@ -142,6 +183,9 @@ def test_a_still_held_up_to_the_camera_answers_no_challenge(name):
         frames.append(analyzer.analyse(picture, t))
     for order in [(Gesture.BLINK, Gesture.NOD), (Gesture.TURN_LEFT, Gesture.OPEN_MOUTH)]:
         session = judge(frames, order)
-        assert session.phase is Phase.FAILED
-        assert session.reason in {"IDV_LIVENESS_TIMEOUT", "IDV_LIVENESS_NO_BASELINE"}
+        # Failed, or still waiting for an answer when the 9 s ran out (the prompt may come
+        # up to 6.5 s after the baseline).
+        assert session.phase is not Phase.PASSED
+        assert session.reason in {"IDV_LIVENESS_TIMEOUT", "IDV_LIVENESS_NO_BASELINE", None}
+        assert not [c for c in session.report().challenges if c.completed_at is not None]
     assert not [e for e in gestures(frames)]

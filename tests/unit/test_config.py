@@ -202,6 +202,20 @@ def test_production_refuses_a_fixed_challenge_order(tmp_path):
     )
 
 
+def test_production_refuses_liveness_a_fixed_recording_passes_over_one_percent(tmp_path):
+    """A wider answer window without longer waits lets a recording hit the prompts by
+    chance more often (kiosk/idv/liveness.py, chance_pass_bound): 2.2% at 4 s."""
+    text = PRODUCTION_EXAMPLE.read_text(encoding="utf-8")
+    assert check_config(write(tmp_path, text))[0] is not None  # the example: 0.92%
+    wide = text.replace("answer_window_s = 3.0\n", "answer_window_s = 4.0\n")
+    assert wide != text
+    config, issues = check_config(write(tmp_path, wide))
+    assert config is None
+    by_key = {i.key: i for i in issues}
+    assert by_key["idv.liveness"].reason == "CFG_PRODUCTION_FORBIDS"
+    assert "2.2%" in by_key["idv.liveness"].message
+
+
 def test_liveness_challenge_counts_are_checked(tmp_path):
     path = write(
         tmp_path,
