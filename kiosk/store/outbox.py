@@ -45,9 +45,11 @@ __all__ = [
     "PersonalData",
     "check_capacity",
     "mark_accepted",
+    "mark_accepted_many",
     "mark_anchored",
     "mark_failed",
     "mark_sending",
+    "mark_sending_many",
     "overdue_anchors",
     "pending",
     "recheck_later",
@@ -349,6 +351,74 @@ def mark_accepted(
             last_error=None,
         ).where(Outbox.result == result_id).execute()
         return True
+
+
+# The agent moves a whole window at a time (up to ``window`` results a turn). One UPDATE per
+# window, guarded by the state in its WHERE clause, replaces a SELECT and an UPDATE through
+# peewee per result, which were 46% of the agent's time (issue 19). The state guard gives
+# the same transitions as the one-row functions above: tests/store checks they agree.
+_CHUNK = 500
+"""Ids per statement: well under SQLite's limit on bound parameters."""
+
+
+def _chunks(ids: Sequence[str]) -> list[list[str]]:
+    unique = list(dict.fromkeys(ids))
+    return [unique[i : i + _CHUNK] for i in range(0, len(unique), _CHUNK)]
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+def mark_sending_many(db: StoreDatabase, result_ids: Sequence[str]) -> None:
+    """pending -> sending for a window, just before the agent publishes it. All or nothing:
+    ``STORE_OUTBOX_STATE`` (and no row changed) when one of them is not pending."""
+    with db.atomic():
+        for chunk in _chunks(result_ids):
+            changed = db.execute_sql(
+                f"UPDATE outbox SET state = 'sending' "
+                f"WHERE state = 'pending' AND result_id IN ({_marks(len(chunk))})",
+                chunk,
+            ).rowcount
+            if changed != len(chunk):
+                raise StoreError(
+                    f"{len(chunk) - changed} of {len(chunk)} results are not pending: "
+                    "they cannot become sending",
+                    reason="STORE_OUTBOX_STATE",
+                )
+
+
+def mark_accepted_many(
+    db: StoreDatabase,
+    result_ids: Sequence[str],
+    *,
+    now_ms: int,
+    recheck_after_ms: int = ANCHOR_RECHECK_MS,
+) -> set[str]:
+    """``mark_accepted`` for the acks of one turn in one statement. Returns the ids this
+    store holds no outbox row for (another device's, or purged since); those already
+    accepted or anchored are left alone, as ``mark_accepted`` leaves them. Only when some
+    row did not change is there a second query, to tell the two apart."""
+    unknown: set[str] = set()
+    with db.atomic():
+        for chunk in _chunks(result_ids):
+            changed = db.execute_sql(
+                "UPDATE outbox SET state = 'accepted', accepted_at_ms = ?, "
+                "next_attempt_at_ms = ?, last_error = NULL "
+                f"WHERE state IN ('pending', 'sending') AND result_id IN ({_marks(len(chunk))})",
+                [now_ms, now_ms + recheck_after_ms, *chunk],
+            ).rowcount
+            if changed == len(chunk):
+                continue
+            held = {
+                row[0]
+                for row in db.execute_sql(
+                    f"SELECT result_id FROM outbox WHERE result_id IN ({_marks(len(chunk))})",
+                    chunk,
+                ).fetchall()
+            }
+            unknown.update(set(chunk) - held)
+    return unknown
 
 
 def overdue_anchors(db: StoreDatabase, *, now_ms: int, limit: int) -> list[OutboxItem]:
