@@ -9,7 +9,8 @@ is not compared: ECDSA signatures are randomised, so a re-signed identical paylo
 and the first stored one stands.
 
 Before writing, it checks capacity (capacity.py) and refuses ``STORE_QUOTA_REACHED`` /
-``STORE_DISK_LOW``; nothing already queued is ever deleted to make room.
+``STORE_DISK_LOW``; nothing already queued is ever deleted to make room. The check is
+``capacity.admit``: measured with ``stat`` only when due, within a documented bound.
 
 Outbox states and who moves them (edge_sync's agent, except the first)::
 
@@ -33,7 +34,7 @@ from typing import Final
 
 from edge_sync.protocol.signed import SignedResult
 from kiosk.store import audit, his_outbox
-from kiosk.store.capacity import Capacity, check_capacity
+from kiosk.store.capacity import Capacity, admit, check_capacity
 from kiosk.store.database import StoreDatabase
 from kiosk.store.errors import StoreError
 from kiosk.store.models import ACTOR_KINDS, OUTBOX_STATES, Outbox, Result
@@ -210,6 +211,8 @@ def record_result(
     and personal data, and, for a passed hospital check-in, the message for the hospital's
     own system (his_outbox.py). Returns True when written, False when already stored."""
     _check_actor(actor_kind)
+    data_bytes = len(signed.payload) + len(signed.signature) + len(his_body or b"")
+    data_bytes += sum(len(item.data) for item in personal or ())
     with db.atomic():
         written = _write_one(
             db,
@@ -218,7 +221,7 @@ def record_result(
             actor_id=actor_id,
             personal=personal or (),
             now_ms=now_ms,
-            capacity=check_capacity(db),
+            capacity=admit(db, data_bytes),
         )
         if his_body is not None:
             his_outbox.enqueue(db, signed.result_id, his_body, now_ms=now_ms)
@@ -239,7 +242,7 @@ def record_results(
     batch may overshoot the quota by its own size. Returns how many were new."""
     _check_actor(actor_kind)
     with db.atomic():
-        capacity = check_capacity(db)
+        capacity = admit(db, sum(len(i.payload) + len(i.signature) for i in signed))
         return sum(
             _write_one(
                 db,

@@ -80,3 +80,13 @@ def test_the_device_key_signs_what_neo_mamba_verifies(tmp_path):
         assert neo_verify(message, signature, key.public_key)
         assert verify(message, signature, key.public_key)
         assert not neo_verify(message + b"!", signature, key.public_key)
+
+
+def test_the_gateway_signs_acks_neo_mamba_verifies():
+    from edge_sync.gateway.cli.run import ack_signer
+
+    account = Account.create_new()
+    sign_ack = ack_signer(account)
+    for n in range(10):
+        message = b"ack %d" % n
+        assert neo_verify(message, sign_ack(message), account.public_key.encode_point(True))

@@ -609,3 +609,27 @@ def test_the_next_due_results_are_read_without_sorting_the_backlog(store):
     assert due == [made[0].result_id, *(m.result_id for m in made[2:])]
     assert [i.result.result_id for i in pending(store, 2, now_ms=T0 + 1)] == due[:2]
     assert [i.result.result_id for i in pending(store, 10)] == [m.result_id for m in made]
+
+
+def test_the_cached_capacity_check_overshoots_by_less_than_its_charge(db_path, key):
+    """``capacity.admit`` measures only when due (issue 19). Filling a store to its quota
+    with results of mixed sizes, each result's measured growth stays under its charge (so
+    the documented bound holds) and the quota is passed by less than one charge interval."""
+    from kiosk.store.capacity import RECHECK_EVERY, charge, store_bytes
+
+    quota = 2 * 1024 * 1024
+    db = open_store(db_path, key, create=True, capacity=CapacityPolicy(quota, 0))
+    worst = 0
+    with pytest.raises(StoreError) as error:
+        for n, item in enumerate(results(100_000)):
+            portrait = bytes(20_000 if n % 5 == 0 else 0)
+            before = store_bytes(db)
+            personal = [PersonalData("portrait", portrait, T0 + DAY)] if portrait else []
+            record(db, item, personal=personal)
+            grown = store_bytes(db) - before
+            assert grown <= charge(db, len(item.payload) + len(item.signature) + len(portrait))
+            worst = max(worst, charge(db, len(item.payload) + len(item.signature) + 20_000))
+    assert error.value.reason == "STORE_QUOTA_REACHED"
+    assert store_bytes(db) - quota <= RECHECK_EVERY * worst
+    assert check_capacity(db).status == "STORE_QUOTA_REACHED"
+    db.close()
