@@ -125,6 +125,8 @@ class GatewayService:
             log.exception("intake failed; the results will be resent by their devices")
             return 0
         for topic, ack in answers:
+            if ack is None:
+                continue
             self.counters["rejected" if ack.status == "rejected" else "accepted"] += 1
             site, device_id, _ = parse_topic(topic)
             self.publish_ack(site, device_id, ack)

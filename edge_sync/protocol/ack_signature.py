@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from neo3.core import cryptography as neo_crypto
-
 from edge_sync.protocol.merkle import verify_inclusion
 from edge_sync.protocol.registration_wire import RegistrationAck
+from edge_sync.protocol.signature import verify
 from edge_sync.protocol.wire import AckMessage
 
 Signer = Callable[[bytes], bytes]
@@ -35,13 +34,7 @@ def signed_by_gateway(ack: AckMessage, device_id: str, keys: Sequence[bytes]) ->
     if ack.signature is None:
         return False
     message = ack.signed_bytes(device_id)
-    for key in keys:
-        try:
-            if neo_crypto.verify_signature(message, ack.signature, key):
-                return True
-        except (ValueError, neo_crypto.ECCException):
-            continue
-    return False
+    return any(verify(message, ack.signature, key) for key in keys)
 
 
 def answer_holds_its_key(answer: RegistrationAck) -> bool:
@@ -49,12 +42,7 @@ def answer_holds_its_key(answer: RegistrationAck) -> bool:
     a key that the gateway that registered it proved it holds."""
     if answer.gateway_key is None or answer.signature is None:
         return False
-    try:
-        return bool(
-            neo_crypto.verify_signature(answer.signed_bytes(), answer.signature, answer.gateway_key)
-        )
-    except (ValueError, neo_crypto.ECCException):
-        return False
+    return verify(answer.signed_bytes(), answer.signature, answer.gateway_key)
 
 
 def proves_payload(ack: AckMessage, payload: bytes) -> bool:

@@ -12,6 +12,7 @@ is not the same as never asked. ``edge_sync.protocol.result.sign_result`` signs 
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal
 
 import cbor2
@@ -63,6 +64,12 @@ class ConsentRecord(_Record):
         return self.granted_ms
 
     def encode(self) -> bytes:
+        """The canonical bytes, computed once per (frozen) record: signing, storing and
+        checking all ask for them, and encoding is most of a record's Python cost."""
+        return self._canonical
+
+    @cached_property
+    def _canonical(self) -> bytes:
         return cbor2.dumps(self.model_dump(mode="python"), canonical=True)
 
 

@@ -36,7 +36,16 @@ class Outbox(Protocol):
 
     def mark_sending(self, result_id: str) -> None: ...
 
+    def mark_sending_many(self, result_ids: list[str]) -> None:
+        """pending -> sending for a whole window, all or nothing."""
+        ...
+
     def mark_accepted(self, result_id: str) -> None: ...
+
+    def mark_accepted_many(self, result_ids: list[str]) -> set[str]:
+        """The ``accepted`` acks of one turn at once; returns the ids this store does not
+        hold (each logged as an ack not applied, as ``mark_accepted`` would raise)."""
+        ...
 
     def mark_anchored(self, result_id: str, tx_hash: str, batch_id: str, proof: bytes) -> None: ...
 

@@ -16,6 +16,7 @@ the bytes, 64 bytes r||s, which NEO's ``CryptoLib.verifyWithECDsa`` checks on ch
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal
 
 import cbor2
@@ -117,6 +118,12 @@ class VerificationResult(_Record):
     app_version: str
 
     def encode(self) -> bytes:
+        """The canonical bytes, computed once per (frozen) record: signing, storing and
+        checking all ask for them, and encoding is most of a record's Python cost."""
+        return self._canonical
+
+    @cached_property
+    def _canonical(self) -> bytes:
         return cbor2.dumps(self.model_dump(mode="python"), canonical=True)
 
 

@@ -18,6 +18,8 @@ quota says.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -92,3 +94,69 @@ def check_capacity(db: StoreDatabase) -> Capacity:
     elif used >= policy.quota_bytes:
         status = "STORE_QUOTA_REACHED"
     return Capacity(status, used, policy.quota_bytes, free, policy.min_free_bytes)
+
+
+# -- the cached check on the write path ---------------------------------------------------
+# ``check_capacity`` costs a PRAGMA, two ``stat`` and a ``statvfs``: a third of the Python time
+# of recording a result (issue 19). ``admit`` measures like it, then lets further results
+# through on the measured margin (the smaller of quota - used and free - minimum) while what
+# they can have added is well inside it, and measures again otherwise.
+#
+# The bound: each result is charged its data (payload, signature, personal data, hospital
+# message) plus ``PAGES_PER_RESULT`` whole pages, more than one result's commit dirties in the
+# database and its WAL (seven to ten pages: tests/store checks the charge covers the real
+# growth). A new measurement is taken once the charges since the last one reach half the
+# margin, after ``RECHECK_EVERY`` results, or ``RECHECK_AFTER_S`` seconds (the disk's free
+# space is shared with the logs and the OS). So a measurement always comes before the charges
+# could reach the margin, and the quota or the minimum free space can only be overshot if
+# the results since the last measurement grew the store by more than twice their charge:
+# never by more than ``RECHECK_EVERY`` results. Near the limit (a margin under twice one
+# result's charge) every result is measured, exactly as before.
+PAGES_PER_RESULT = 16
+RECHECK_EVERY = 64
+RECHECK_AFTER_S = 1.0
+
+
+@dataclass(slots=True)
+class _Measured:
+    capacity: Capacity
+    margin: int
+    at: float
+    charged: int = 0
+    results: int = 0
+
+
+def charge(db: StoreDatabase, data_bytes: int) -> int:
+    """What one result is assumed to add to the store at most (see above)."""
+    return data_bytes + PAGES_PER_RESULT * db.page_size_bytes()
+
+
+def admit(
+    db: StoreDatabase, data_bytes: int, *, clock: Callable[[], float] = time.monotonic
+) -> Capacity:
+    """``check_capacity`` for one more result of ``data_bytes``, measured only when due."""
+    cost = charge(db, data_bytes)
+    last: _Measured | None = getattr(db, "_capacity_measured", None)
+    now = clock()
+    if (
+        last is None
+        or not last.capacity.ok
+        or last.results >= RECHECK_EVERY
+        or now - last.at >= RECHECK_AFTER_S
+        or 2 * (last.charged + cost) > last.margin
+    ):
+        capacity = check_capacity(db)
+        margin = min(
+            capacity.quota_bytes - capacity.store_bytes,
+            capacity.free_bytes - capacity.min_free_bytes,
+        )
+        last = _Measured(capacity, margin, now)
+        db._capacity_measured = last  # type: ignore[attr-defined]
+    last.charged += cost
+    last.results += 1
+    return last.capacity
+
+
+def forget_measurement(db: StoreDatabase) -> None:
+    """Measure afresh at the next result (after a write the charges do not describe)."""
+    db._capacity_measured = None  # type: ignore[attr-defined]

@@ -120,6 +120,8 @@ class StoreDatabase(SqlCipherDatabase):
         self.path = Path(path)
         self.capacity = capacity
         self._page_size: int | None = None
+        self._capacity_measured: object | None = None
+        """The last capacity measurement on the write path (capacity.admit)."""
 
     def __repr__(self) -> str:
         return f"<StoreDatabase {self.path}>"

@@ -64,17 +64,36 @@ class StoreOutbox:
         return store_outbox.reset_sending(self.db)
 
     def next_unsent(self, limit: int, exclude: set[str]) -> list[SignedResult]:
-        items = store_outbox.pending(self.db, limit + len(exclude), now_ms=self.clock_ms())
-        return [i.result for i in items if i.result.result_id not in exclude][:limit]
+        """The next ``limit`` due results. Results in flight are ``sending`` in the store, so
+        the pending query does not return them and reads just ``limit`` rows (it used to
+        read ``limit + len(exclude)`` every turn: 23% of the agent's time). Only if one comes
+        back that the agent holds in flight all the same is the query widened."""
+        now = self.clock_ms()
+        items = store_outbox.pending(self.db, limit, now_ms=now)
+        fresh = [i.result for i in items if i.result.result_id not in exclude]
+        if len(fresh) < len(items):
+            items = store_outbox.pending(self.db, limit + len(exclude), now_ms=now)
+            fresh = [i.result for i in items if i.result.result_id not in exclude]
+        return fresh[:limit]
 
     def mark_sending(self, result_id: str) -> None:
         store_outbox.mark_sending(self.db, result_id)
+
+    def mark_sending_many(self, result_ids: list[str]) -> None:
+        store_outbox.mark_sending_many(self.db, result_ids)
 
     def mark_accepted(self, result_id: str) -> None:
         with _as_outbox_error():
             store_outbox.mark_accepted(
                 self.db, result_id, now_ms=self.clock_ms(), recheck_after_ms=self.anchor_recheck_ms
             )
+
+    def mark_accepted_many(self, result_ids: list[str]) -> set[str]:
+        with _as_outbox_error():
+            return store_outbox.mark_accepted_many(
+                self.db, result_ids, now_ms=self.clock_ms(),
+                recheck_after_ms=self.anchor_recheck_ms,
+            )  # fmt: skip
 
     def overdue_anchors(self, limit: int) -> list[SignedResult]:
         items = store_outbox.overdue_anchors(self.db, now_ms=self.clock_ms(), limit=limit)

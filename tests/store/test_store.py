@@ -3,6 +3,7 @@ outbox, the quota, retention, and no personal data readable in the file's bytes.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -29,9 +30,11 @@ from kiosk.store.outbox import (
     PersonalData,
     check_capacity,
     mark_accepted,
+    mark_accepted_many,
     mark_anchored,
     mark_failed,
     mark_sending,
+    mark_sending_many,
     pending,
     record_result,
     record_results,
@@ -371,6 +374,57 @@ def test_outbox_moves_through_its_states_and_tolerates_repeated_acks(store):
     assert row == (T0 + 40_000, T0 + 50_000, "0xtx1", "b1", b"proof")
 
 
+def outbox_rows(db: StoreDatabase) -> list[tuple]:
+    return db.execute_sql(
+        "SELECT result_id, state, attempts, next_attempt_at_ms, accepted_at_ms, last_error "
+        "FROM outbox ORDER BY result_id"
+    ).fetchall()
+
+
+def test_window_marks_make_the_same_transitions_as_one_row_marks(tmp_path, key):
+    """The agent marks a window per statement (issue 19); the rows must end as the one-row
+    functions leave them, from every state, repeats and unknown ids included."""
+    items = results(6)
+    ids = [i.result_id for i in items]
+    unknown = "0190a0a0-0000-7000-8000-000000000000"
+    stores = []
+    for name in ("one", "many"):
+        db = open_store(tmp_path / f"{name}.db", key, create=True)
+        for item in items:
+            record(db, item)
+        mark_failed(db, ids[5], "timeout", T0 + 5)  # pending again, attempts 1
+        mark_sending(db, ids[1])
+        mark_sending(db, ids[2])
+        mark_accepted(db, ids[3], now_ms=T0 + 1)
+        mark_anchored(db, ids[4], "0xtx", "b", b"p", now_ms=T0 + 2)
+        stores.append(db)
+    one, many = stores
+
+    mark_sending(one, ids[0])
+    mark_sending(one, ids[5])
+    mark_sending_many(many, [ids[0], ids[5]])
+    assert outbox_rows(one) == outbox_rows(many)
+
+    for result_id in ids:
+        with contextlib.suppress(StoreError):
+            mark_accepted(one, result_id, now_ms=T0 + 10)
+    assert mark_accepted_many(many, [*ids, ids[0], unknown], now_ms=T0 + 10) == {unknown}
+    assert outbox_rows(one) == outbox_rows(many)
+    assert mark_accepted_many(many, ids, now_ms=T0 + 20) == set()  # QoS 1 repeats
+    assert outbox_rows(one) == outbox_rows(many)
+
+    # One row not pending refuses the whole window and changes nothing.
+    record(many, fake_result(T0 + 100, 100))
+    fresh = fake_result(T0 + 100, 100).result_id
+    before = outbox_rows(many)
+    with pytest.raises(StoreError) as error:
+        mark_sending_many(many, [fresh, ids[0]])
+    assert error.value.reason == "STORE_OUTBOX_STATE"
+    assert outbox_rows(many) == before
+    for db in stores:
+        db.close()
+
+
 # -- capacity -----------------------------------------------------------------------------
 
 
@@ -555,3 +609,27 @@ def test_the_next_due_results_are_read_without_sorting_the_backlog(store):
     assert due == [made[0].result_id, *(m.result_id for m in made[2:])]
     assert [i.result.result_id for i in pending(store, 2, now_ms=T0 + 1)] == due[:2]
     assert [i.result.result_id for i in pending(store, 10)] == [m.result_id for m in made]
+
+
+def test_the_cached_capacity_check_overshoots_by_less_than_its_charge(db_path, key):
+    """``capacity.admit`` measures only when due (issue 19). Filling a store to its quota
+    with results of mixed sizes, each result's measured growth stays under its charge (so
+    the documented bound holds) and the quota is passed by less than one charge interval."""
+    from kiosk.store.capacity import RECHECK_EVERY, charge, store_bytes
+
+    quota = 2 * 1024 * 1024
+    db = open_store(db_path, key, create=True, capacity=CapacityPolicy(quota, 0))
+    worst = 0
+    with pytest.raises(StoreError) as error:
+        for n, item in enumerate(results(100_000)):
+            portrait = bytes(20_000 if n % 5 == 0 else 0)
+            before = store_bytes(db)
+            personal = [PersonalData("portrait", portrait, T0 + DAY)] if portrait else []
+            record(db, item, personal=personal)
+            grown = store_bytes(db) - before
+            assert grown <= charge(db, len(item.payload) + len(item.signature) + len(portrait))
+            worst = max(worst, charge(db, len(item.payload) + len(item.signature) + 20_000))
+    assert error.value.reason == "STORE_QUOTA_REACHED"
+    assert store_bytes(db) - quota <= RECHECK_EVERY * worst
+    assert check_capacity(db).status == "STORE_QUOTA_REACHED"
+    db.close()

@@ -108,3 +108,50 @@ def test_fuzzed_messages_never_raise(gateway_db, device_key, data):
         register(device_key)
     ack = intake(gateway_db).receive(results_topic(SITE, device_key.device_id), data)
     assert ack is not None and ack.status == "rejected"
+
+
+def test_a_batch_is_checked_and_stored_as_its_messages_one_by_one(gateway_db, device_key):
+    """The intake reads the registry and writes the results once per batch (issue 19); each
+    message still gets the answer it would get alone, in its place: new, resent, repeated
+    within the batch, rewritten under a known id, forged, malformed."""
+    register(device_key)
+    topic = results_topic(SITE, device_key.device_id)
+    old, new = make_result(device_key), make_result(device_key)
+    assert send(gateway_db, old).status == "accepted"
+    twin = make_result(device_key, result_id=new.result_id, decision="fail", assurance="none")
+    bad = forged(make_result(device_key))
+    batch = [
+        (topic, ResultMessage(new).encode()),
+        (topic, ResultMessage(old).encode()),  # a resend of a stored result
+        (topic, b"\xff\x00garbage"),
+        (topic, ResultMessage(new).encode()),  # the same result twice in one batch
+        (topic, ResultMessage(twin).encode()),  # other content under an id in this batch
+        (topic, ResultMessage(bad).encode()),
+        ("not/a/topic", b""),
+    ]
+    answers = intake(gateway_db).receive_batch(batch)
+    assert [t for t, _ in answers] == [t for t, _ in batch]
+    assert [a and (a.result_id, a.status, a.reason) for _, a in answers] == [
+        (new.result_id, "accepted", None),
+        (old.result_id, "accepted", None),
+        ("", "rejected", "WIRE_NOT_CBOR"),
+        (new.result_id, "accepted", None),
+        (new.result_id, "rejected", "GW_RESULT_CONFLICT"),
+        (bad.result_id, "rejected", "SEC_RESULT_SIGNATURE"),
+        None,
+    ]
+    assert ReceivedResult.select().count() == 2
+    assert bytes(ReceivedResult.get_by_id(new.result_id).payload) == new.payload
+
+
+def test_a_revocation_counts_from_the_next_batch(gateway_db, device_key):
+    register(device_key)
+    topic = results_topic(SITE, device_key.device_id)
+    gateway = intake(gateway_db)
+    first, second = make_result(device_key), make_result(device_key)
+    assert gateway.receive_batch([(topic, ResultMessage(first).encode())])[0][1].status == (
+        "accepted"
+    )
+    Device.update(revoked=True).execute()
+    ((_, ack),) = gateway.receive_batch([(topic, ResultMessage(second).encode())])
+    assert ack == AckMessage(second.result_id, "rejected", reason="GW_DEVICE_REVOKED")
