@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from drivers.sam.frame import Command
 from kiosk.flows.messages import ReadProgress
@@ -33,7 +34,15 @@ def kiosk(qtbot, demo_config_file) -> Iterator[KioskUi]:
 
 
 def at(qtbot, ui: KioskUi, screen: str, timeout: int = 60_000) -> None:
-    qtbot.waitUntil(lambda: ui.controller.screen == screen, timeout=timeout)
+    try:
+        qtbot.waitUntil(lambda: ui.controller.screen == screen, timeout=timeout)
+    except WaitTimeout:
+        # Where it is instead, and why (the view holds codes and steps, nothing personal):
+        # a liveness failure on a loaded machine and a slow machine look alike otherwise.
+        view = ui.runner.flow.view() if ui.runner is not None else None
+        raise AssertionError(
+            f"not on {screen!r} after {timeout} ms: on {ui.controller.screen!r}, view {view}"
+        ) from None
     qtbot.waitUntil(lambda: ui.window.findChild(QObject, f"{_camel(screen)}Screen") is not None)
 
 
