@@ -3,90 +3,32 @@
 One line per event, JSON or key=value, with the event's fields as keys, so a technician
 can grep and a log shipper can parse. Personal data stays out by construction (drivers
 and flows log codes, lengths and pseudonymous ids, and ``IdentityDocument`` has a
-redacted repr); ``PrivacyFilter`` is the second line of defence that masks anything
-shaped like a resident ID number or an MRZ line should one slip into a message.
+redacted repr); ``PrivacyFilter`` (shared with the gateway, edge_sync/protocol/log_lines.py)
+is the second line of defence that masks anything shaped like a resident ID number or an MRZ
+line should one slip into a message.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Literal, TextIO
+from typing import Literal, TextIO
 
-# Attributes every LogRecord has; anything else was passed through ``extra=`` and is a field.
-_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message",
-    "asctime",
-    "taskName",
-}
+from edge_sync.protocol.log_lines import JsonFormatter, PrivacyFilter, fields, redact
 
-# GB 11643 citizen number: 17 digits and a check character. MRZ: a run of the MRZ
-# alphabet (A-Z, 0-9, filler '<') at least as long as the shortest MRZ line (TD1, 30);
-# nothing the kiosk logs on purpose looks like that (ULIDs are 26, hashes lower-case).
-_CN_ID = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-_MRZ = re.compile(r"[A-Z0-9<]{30,}")
-_MASK = "[redacted]"
-
-
-def redact(text: str) -> str:
-    return _MRZ.sub(_MASK, _CN_ID.sub(_MASK, text))
-
-
-def _without_query_parameters(record: logging.LogRecord) -> None:
-    """peewee logs every statement at DEBUG as the tuple ``(sql, params)``, and the params of
-    the store's writes are personal data (a name, a portrait, a template). Keep the SQL, which
-    has only placeholders, and the count of values: enough to trace what ran, never what it
-    carried. Any other logger that hands a tuple as the message is treated the same way."""
-    if isinstance(record.msg, tuple) and len(record.msg) == 2 and isinstance(record.msg[0], str):
-        sql, params = record.msg
-        count = len(params) if isinstance(params, (list, tuple, dict)) else 1
-        record.msg = f"{sql} [{count} parameters not logged]"
-        record.args = None
-
-
-class PrivacyFilter(logging.Filter):
-    """Masks ID-number and MRZ shapes in the message and in every extra field, and drops
-    the values of logged SQL statements."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        _without_query_parameters(record)
-        record.msg = redact(record.getMessage())
-        record.args = None
-        for key, value in list(vars(record).items()):
-            if key not in _STANDARD and isinstance(value, str):
-                setattr(record, key, redact(value))
-        return True
-
-
-def _fields(record: logging.LogRecord) -> dict[str, Any]:
-    return {k: v for k, v in vars(record).items() if k not in _STANDARD}
-
-
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        out: dict[str, Any] = {
-            "ts": round(record.created, 3),
-            "level": record.levelname,
-            "logger": record.name,
-            "msg": record.getMessage(),
-            **_fields(record),
-        }
-        if record.exc_info:
-            out["exc"] = redact(self.formatException(record.exc_info))
-        return json.dumps(out, ensure_ascii=False, default=str)
+__all__ = ["JsonFormatter", "PrivacyFilter", "RecentReasons", "configure_logging", "redact"]
 
 
 class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(record.created))
         parts = [f"{stamp}", record.levelname, record.name, _quote(record.getMessage())]
-        parts += [f"{k}={_quote(str(v))}" for k, v in _fields(record).items()]
+        parts += [f"{k}={_quote(str(v))}" for k, v in fields(record).items()]
         line = " ".join(parts)
         if record.exc_info:
             line += "\n" + redact(self.formatException(record.exc_info))
