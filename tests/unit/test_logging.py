@@ -90,3 +90,23 @@ def test_identity_document_never_renders_its_content(captured):
     text = captured.getvalue()
     assert "测试样本" not in text and FAKE_ID not in text and "模拟公安局" not in text
     assert "<redacted>" in repr(doc) and "<redacted>" in str(doc) and "<redacted>" in f"{doc}"
+
+
+def test_the_gateway_masks_the_same_shapes_with_the_same_line():
+    """The gateway's logging (its own set-up: it never imports device code) shares the
+    kiosk's filter and line shape (edge_sync/protocol/log_lines.py)."""
+    from edge_sync.gateway.log import configure_logging as gateway_logging
+
+    stream = io.StringIO()
+    handler = gateway_logging("DEBUG", stream)
+    try:
+        logging.getLogger("edge_sync.gateway.test").warning(
+            f"odd payload {FAKE_ID}", extra={"mrz": FAKE_MRZ_2, "reason": "GW_TEST"}
+        )
+        logging.getLogger("peewee").debug(("INSERT INTO x VALUES (?, ?)", [FAKE_ID, "y"]))
+    finally:
+        logging.getLogger().removeHandler(handler)
+    first, second = records(stream)
+    assert FAKE_ID not in stream.getvalue() and FAKE_MRZ_2 not in stream.getvalue()
+    assert first["reason"] == "GW_TEST" and {"ts", "level", "logger", "msg"} <= first.keys()
+    assert second["msg"] == "INSERT INTO x VALUES (?, ?) [2 parameters not logged]"
