@@ -107,9 +107,24 @@ class PrintFailed:
     """``DRV_PRINTER_NO_PAPER``, ``DRV_PRINTER_UNAVAILABLE``, ``DRV_PRINTER_TIMEOUT``..."""
 
 
+@dataclass(frozen=True, slots=True)
+class AccessKeySet:
+    """The chip readers have the key built from the typed details: the read can start."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKeyRefused:
+    """The typed details cannot make a key; nothing was read."""
+
+    reason: str
+    """``DRV_MRZ_FIELD``, ``DRV_MRZ_CHARSET``, ``DRV_MRZ_DATE``."""
+    field: str | None
+    """The field to correct: ``document_number``, ``birth_date``, ``expiry_date``."""
+
+
 Event = (
     Tap | Tick | ReadProgress | DocumentRead | DocumentFailed | FaceUpdate | FaceFinished
-    | Recorded | RecordFailed | ReceiptPrinted | PrintFailed
+    | Recorded | RecordFailed | ReceiptPrinted | PrintFailed | AccessKeySet | AccessKeyRefused
 )  # fmt: skip
 
 
@@ -126,11 +141,16 @@ class ReadDocument:
 
 @dataclass(frozen=True, slots=True, repr=False)
 class SetAccessKey:
-    """Give the chip readers the BAC key the person typed (``MRZ_information``: document
-    number, birth and expiry dates with their check digits). Personal data: the shell keeps
-    it only in the reader, and drops it at ``Wiped``."""
+    """The photo page's details the person typed, for the chip readers' BAC key. The shell
+    builds the key (ICAO 9303 ``MRZ_information``, check digits computed; the MRZ codec is
+    driver code, which the flow does not import) and answers ``AccessKeySet`` or
+    ``AccessKeyRefused``. Personal data: the shell keeps the key only in the reader, and drops
+    it at ``Wiped``."""
 
-    mrz_information: str
+    document_number: str
+    birth_date: str
+    """YYMMDD, as typed."""
+    expiry_date: str
 
     def __repr__(self) -> str:
         return "SetAccessKey(<redacted>)"

@@ -20,10 +20,10 @@ from enum import StrEnum
 import numpy as np
 
 from drivers.document import DocumentType
-from drivers.mrz.errors import MrzError
-from drivers.mrz.mrz_information import mrz_information_from_fields
 from kiosk.flows.inactivity import Inactivity
 from kiosk.flows.messages import (
+    AccessKeyRefused,
+    AccessKeySet,
     CallStaff,
     CancelRead,
     Command,
@@ -242,6 +242,10 @@ class VerificationFlow:
             self._abandon(reason="UI_TIMEOUT")
 
     def _device(self, event: Event, now: float) -> None:
+        if isinstance(event, (AccessKeySet, AccessKeyRefused)) and self.step is Step.MRZ_ENTRY:
+            self._inactivity.touch(now)
+            self._access_key_answered(event)
+            return
         if isinstance(event, ReadProgress) and self.step in (Step.PRESENT_DOCUMENT, Step.READING):
             if event.stage != "waiting":
                 self._inactivity.touch(now)
@@ -339,16 +343,18 @@ class VerificationFlow:
             self._emit(ReadDocument(after_removal=self._failed_reads > 1))
 
     def _mrz_entered(self, value: str) -> None:
+        """The typed details go to the shell, which builds the key; the read starts when it
+        answers ``AccessKeySet`` (the screen stays on the entry until then)."""
         number, _, dates = value.partition("|")
         birth, _, expiry = dates.partition("|")
-        try:
-            key = mrz_information_from_fields(number, birth, expiry)
-        except MrzError as exc:
-            self._go(Step.MRZ_ENTRY, error=exc.reason, field=exc.field)
-            self._emit(Speak("say_reason", reason=exc.reason))
+        self._emit(SetAccessKey(number, birth, expiry))
+
+    def _access_key_answered(self, event: AccessKeySet | AccessKeyRefused) -> None:
+        if isinstance(event, AccessKeyRefused):
+            self._go(Step.MRZ_ENTRY, error=event.reason, field=event.field)
+            self._emit(Speak("say_reason", reason=event.reason))
             return
         self._go(Step.READING, progress=0.1, read_stage="waiting")
-        self._emit(SetAccessKey(key))
         self._emit(ReadDocument())
 
     def _document_read(self, event: DocumentRead) -> None:

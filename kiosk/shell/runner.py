@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from drivers.errors import DriverError
+from drivers.mrz.errors import MrzError
+from drivers.mrz.mrz_information import mrz_information_from_fields
 from edge_sync.protocol.consent_record import consent_record
 from edge_sync.protocol.result import sign_result
 from kiosk.config.schema import KioskConfig
@@ -29,6 +31,8 @@ from kiosk.devices import OpenedPrinter, document_reader, receipt_printer
 from kiosk.devices import camera as open_camera
 from kiosk.flows.consent import RecordConsent
 from kiosk.flows.messages import (
+    AccessKeyRefused,
+    AccessKeySet,
     CallStaff,
     CancelRead,
     Command,
@@ -360,8 +364,7 @@ class FlowRunner:
                     after_removal=command.after_removal,
                 ).start()  # fmt: skip
             elif isinstance(command, SetAccessKey):
-                for slot in self._chip_readers():
-                    slot.reader.set_access_key(command.mrz_information)  # type: ignore[attr-defined]
+                self._set_access_key(command)
             elif isinstance(command, CancelRead):
                 self._cancel("_read_job")
             elif isinstance(command, StartFace):
@@ -427,6 +430,19 @@ class FlowRunner:
         if not self.flow.holds_personal_data():
             self._forget_typed_keys()
         log.info("demo passport key", extra={"known": known})
+
+    def _set_access_key(self, command: SetAccessKey) -> None:
+        """The BAC key from the typed details (the MRZ codec is driver code: built here, not
+        in the flow), into every chip reader; the flow hears whether it could be built."""
+        try:
+            key = mrz_information_from_fields(command.document_number, command.birth_date,
+                                              command.expiry_date)  # fmt: skip
+        except MrzError as exc:
+            self.events.put(AccessKeyRefused(exc.reason, exc.field))
+            return
+        for slot in self._chip_readers():
+            slot.reader.set_access_key(key)  # type: ignore[attr-defined]
+        self.events.put(AccessKeySet())
 
     def _chip_readers(self) -> list[ReaderSlot]:
         return [slot for slot in self._readers if hasattr(slot.reader, "set_access_key")]
